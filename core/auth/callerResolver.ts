@@ -1,0 +1,46 @@
+import type { OrganizationRepository, Organization } from "../store/repositories/organizations.js";
+import type { User, UserRepository } from "../store/repositories/users.js";
+import type { Principal } from "./principal.js";
+
+export interface Caller {
+  principal: Principal;
+  org: Organization;
+  user: User;
+  /** Shorthand for `org.tenantId`: pass it to every store call. */
+  tenantId: string;
+}
+
+/** Refresh a user's profile at most this often, so reads don't turn into writes. */
+const PROFILE_REFRESH_MS = 60 * 60_000;
+
+/** Maps a verified principal to its organisation (`tid`) and user (`oid`), creating both on first sight. */
+export class CallerResolver {
+  constructor(
+    private readonly orgs: OrganizationRepository,
+    private readonly users: UserRepository,
+  ) {}
+
+  async resolve(principal: Principal, now = new Date()): Promise<Caller> {
+    const tenantId = principal.tenantId;
+    const [existingOrg, existingUser] = await Promise.all([this.orgs.get(tenantId), this.users.findByOid(tenantId, principal.oid)]);
+    const org = existingOrg ?? (await this.orgs.getOrCreate(tenantId, { oid: principal.oid }));
+    const fresh =
+      existingUser &&
+      (!principal.name || existingUser.name === principal.name) &&
+      (!principal.email || existingUser.email === principal.email.toLowerCase()) &&
+      now.getTime() - existingUser.lastSeenAt.getTime() < PROFILE_REFRESH_MS;
+    const user = fresh
+      ? existingUser
+      : await this.users.upsertSeen(
+          tenantId,
+          {
+            oid: principal.oid,
+            name: principal.name,
+            email: principal.email,
+            orgRole: org.createdByOid === principal.oid ? "owner" : "member",
+          },
+          now,
+        );
+    return { principal, org, user, tenantId };
+  }
+}

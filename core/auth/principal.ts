@@ -1,0 +1,14 @@
+/** Who is calling, as proven by a verified token: an Entra tenant and user. */
+export interface Principal {
+  tenantId: string;
+  oid: string;
+  name?: string | undefined;
+  email?: string | undefined;
+  /** How the token was verified. */
+  via: "entra" | "dev";
+}
+
+export interface TokenVerifier {
+  /** Resolves the principal or throws an AppError 401 saying why the token is refused. */
+  verify(token: string): Promise<Principal>;
+}

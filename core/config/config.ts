@@ -1,0 +1,127 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting Pacer reads, parsed once at start-up from the environment (and an optional
+ * `.env`). A bad value stops start-up with the full list of problems, never just the first.
+ * Names follow Teams Toolkit's (`BOT_ID`, `AAD_APP_CLIENT_ID`, `TAB_ENDPOINT`) so the values
+ * written by `teamsapp.yml` provisioning work as they are.
+ */
+
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes" || v === "on");
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+/** One or more base64 keys of 32 bytes, comma separated; the first encrypts, all decrypt. */
+const secretKeys = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    if (value === "") return undefined;
+    const keys = value.split(",").map((part) => part.trim());
+    keys.forEach((key, index) => {
+      const bytes = Buffer.from(key, "base64");
+      if (bytes.length !== 32 || bytes.toString("base64") !== key) {
+        ctx.addIssue({
+          code: "custom",
+          message: `key ${index + 1} must be 32 random bytes in base64 (44 characters; generate one with: openssl rand -base64 32)`,
+        });
+      }
+    });
+    return keys.map((key) => Buffer.from(key, "base64"));
+  })
+  .optional();
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+    HOST: z.string().trim().min(1).default("0.0.0.0"),
+    PACER_ROLE: z.enum(["web", "sync", "all"]).default("all"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    MONGODB_URI: optionalText.pipe(
+      z
+        .string()
+        .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
+        .optional(),
+    ),
+    MONGODB_DB: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, "letters, digits, _ and - only (at most 63)")
+      .default("pacer"),
+    PACER_DATA_DIR: z.string().trim().min(1).default(".data"),
+    PACER_FERRETDB_BIN: optionalText,
+    PACER_STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+
+    PACER_SECRET_KEY: secretKeys,
+    PACER_DEV_AUTH: flag.default(false),
+
+    BOT_ID: optionalText,
+    BOT_PASSWORD: optionalText,
+
+    AAD_APP_CLIENT_ID: optionalText,
+    TAB_ENDPOINT: optionalText.pipe(z.url({ message: "must be a URL such as https://pacer.example.com" }).optional()),
+    PACER_AUTH_OPENID_METADATA_URL: z
+      .url()
+      .default("https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"),
+    PACER_AUTH_V1_ISSUER: z.string().trim().min(1).default("https://sts.windows.net/{tenantid}/"),
+    PACER_AUTH_REQUIRED_SCOPE: z.string().trim().min(1).default("access_as_user"),
+    PACER_ALLOWED_TENANTS: z
+      .string()
+      .trim()
+      .transform((v) => (v === "" ? [] : v.split(",").map((t) => t.trim().toLowerCase())))
+      .default([]),
+
+    PACER_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    const refuse = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+    if (!env.BOT_ID) refuse("BOT_ID", "required in production: without it any caller could post to /api/messages");
+    if (env.PACER_DEV_AUTH) refuse("PACER_DEV_AUTH", "dev sign-in is refused in production");
+    if (!env.PACER_SECRET_KEY) refuse("PACER_SECRET_KEY", "required in production to encrypt connection secrets");
+    if (!env.AAD_APP_CLIENT_ID) refuse("AAD_APP_CLIENT_ID", "required in production for Teams single sign-on");
+    if (!env.TAB_ENDPOINT) refuse("TAB_ENDPOINT", "required in production (the public https address of Pacer)");
+    else if (!env.TAB_ENDPOINT.startsWith("https://")) refuse("TAB_ENDPOINT", "must be https:// in production");
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Absolute data folder (embedded store, generated dev keys). */
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Pacer cannot start, the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses `env`; throws a ConfigError naming every bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    );
+  }
+  return { ...result.data, dataDir: path.resolve(cwd, result.data.PACER_DATA_DIR) };
+}
+
+/** Loads `.env` from `cwd` into process.env (existing variables win), then parses. */
+export function loadConfig(cwd = process.cwd()): Config {
+  const file = path.join(cwd, ".env");
+  if (existsSync(file)) process.loadEnvFile(file);
+  return parseConfig(process.env, cwd);
+}

@@ -1,0 +1,52 @@
+import type { Db, IndexDescription } from "mongodb";
+
+/**
+ * Every collection Pacer uses, with its indexes. `ensureSchema` creates what is missing at
+ * start-up, idempotently, so a new release only adds a line here.
+ *
+ * Tenant data carries `tenantId` and its indexes lead with it: FerretDB v1 pushes equality
+ * filters down to SQLite, so `{ tenantId, … }` lookups stay cheap there too. TTL indexes,
+ * collations and partial indexes are avoided (FerretDB v1 lacks them).
+ */
+export interface CollectionSpec {
+  name: string;
+  /** false only for process-coordination collections that hold no tenant data. */
+  tenantScoped: boolean;
+  indexes: IndexDescription[];
+}
+
+export const collectionSpecs: CollectionSpec[] = [
+  {
+    name: "organizations",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1 }, name: "tenant_unique", unique: true }],
+  },
+  {
+    name: "users",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, oid: 1 }, name: "tenant_oid_unique", unique: true },
+      { key: { tenantId: 1, _id: 1 }, name: "tenant_id" },
+    ],
+  },
+  {
+    name: "schedulerLeases",
+    tenantScoped: false,
+    indexes: [],
+  },
+];
+
+export async function ensureSchema(db: Db, specs: CollectionSpec[] = collectionSpecs): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const spec of specs) {
+    if (!existing.has(spec.name)) {
+      try {
+        await db.createCollection(spec.name);
+      } catch (error) {
+        // Another Pacer process created it first (code 48, NamespaceExists).
+        if ((error as { code?: number }).code !== 48) throw error;
+      }
+    }
+    if (spec.indexes.length > 0) await db.collection(spec.name).createIndexes(spec.indexes);
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { Collection, Document, Filter, FindOptions, OptionalUnlessRequiredId, UpdateFilter } from "mongodb";
+import { conflict } from "../errors/appError.js";
+
+/** Fields every tenant document has. `version` increments on each update (optimistic concurrency). */
+export interface TenantDocument extends Document {
+  _id: string;
+  tenantId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Managed = "_id" | "tenantId" | "version" | "createdAt" | "updatedAt";
+export type NewDocument<T extends TenantDocument> = Omit<T, Managed> & { _id?: string };
+export type TenantFilter<T extends TenantDocument> = Filter<Omit<T, "tenantId">>;
+
+function requireTenant(tenantId: string): string {
+  if (typeof tenantId !== "string" || tenantId.length === 0) {
+    throw new Error("tenantId is required for every tenant-scoped store call");
+  }
+  return tenantId;
+}
+
+/**
+ * A collection whose every read and write is confined to one tenant: each method takes the
+ * tenant id and adds it to the filter last, so a caller's filter can never widen it. Repositories
+ * are built on this rather than on raw collections, which makes tenant isolation structural.
+ */
+export class TenantCollection<T extends TenantDocument> {
+  constructor(readonly raw: Collection<T>) {}
+
+  private scope(tenantId: string, filter: TenantFilter<T> = {}): Filter<T> {
+    return { ...filter, tenantId: requireTenant(tenantId) } as Filter<T>;
+  }
+
+  findById(tenantId: string, id: string): Promise<T | null> {
+    return this.raw.findOne(this.scope(tenantId, { _id: id } as TenantFilter<T>)) as Promise<T | null>;
+  }
+
+  findOne(tenantId: string, filter: TenantFilter<T>): Promise<T | null> {
+    return this.raw.findOne(this.scope(tenantId, filter)) as Promise<T | null>;
+  }
+
+  find(tenantId: string, filter: TenantFilter<T> = {}, options: FindOptions = {}): Promise<T[]> {
+    return this.raw.find(this.scope(tenantId, filter), options).toArray() as Promise<T[]>;
+  }
+
+  count(tenantId: string, filter: TenantFilter<T> = {}): Promise<number> {
+    return this.raw.countDocuments(this.scope(tenantId, filter));
+  }
+
+  async insert(tenantId: string, doc: NewDocument<T>, now = new Date()): Promise<T> {
+    const full = {
+      ...doc,
+      _id: doc._id ?? randomUUID(),
+      tenantId: requireTenant(tenantId),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    } as unknown as T;
+    await this.raw.insertOne(full as OptionalUnlessRequiredId<T>);
+    return full;
+  }
+
+  /**
+   * Applies `update` to one document. With `expectedVersion`, the write only happens if nobody
+   * changed the document since that version: otherwise a 409 `conflict` (or null when it is gone).
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    update: UpdateFilter<T>,
+    options: { expectedVersion?: number } = {},
+  ): Promise<T | null> {
+    const filter = { _id: id, ...(options.expectedVersion === undefined ? {} : { version: options.expectedVersion }) };
+    const withBookkeeping = {
+      ...update,
+      $set: { ...(update.$set ?? {}), updatedAt: new Date() },
+      $inc: { ...(update.$inc ?? {}), version: 1 },
+    } as unknown as UpdateFilter<T>;
+    const updated = await this.raw.findOneAndUpdate(this.scope(tenantId, filter as TenantFilter<T>), withBookkeeping, {
+      returnDocument: "after",
+    });
+    if (updated || options.expectedVersion === undefined) return updated as T | null;
+    const current = await this.findById(tenantId, id);
+    if (!current) return null;
+    throw conflict(`This was changed by someone else (now version ${current.version}, you had ${options.expectedVersion}); reload and try again.`, {
+      currentVersion: current.version,
+    });
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.raw.deleteOne(this.scope(tenantId, { _id: id } as TenantFilter<T>));
+    return result.deletedCount === 1;
+  }
+}

@@ -1,0 +1,71 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express, { type Express } from "express";
+import type { Authenticator } from "../core/auth/authenticator.js";
+import type { CallerResolver } from "../core/auth/callerResolver.js";
+import type { Logger } from "../core/log/logger.js";
+import type { UserRepository } from "../core/store/repositories/users.js";
+import type { Store } from "../core/store/store.js";
+import { authConfigRoutes, identityRoutes } from "./api/v1/identityRoutes.js";
+import { authenticate } from "./http/authenticate.js";
+import { errorHandler, notFoundHandler } from "./http/errorHandler.js";
+import { requestLogging } from "./http/requestLogging.js";
+
+export interface AppDeps {
+  log: Logger;
+  store: Store;
+  /** Serve the REST API, the tab and the bot endpoint; false for a sync-only process (health only). */
+  web: boolean;
+  authenticator: Authenticator;
+  resolver: CallerResolver;
+  users: UserRepository;
+  clientId: string | undefined;
+  /** The built tab (Vite output); served under /tab/ when present. */
+  tabDir: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+  app.use(requestLogging(deps.log));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const readiness = await deps.store.readiness();
+    if (readiness.ready) res.json({ status: "ready" });
+    else res.status(503).json({ status: "unavailable", reason: readiness.reason });
+  });
+
+  if (deps.web) {
+    const api = express.Router();
+    api.use(express.json({ limit: "1mb" }));
+    api.use(authConfigRoutes({ dev: deps.authenticator.dev, clientId: deps.clientId }));
+    api.use(authenticate(deps.authenticator, deps.resolver));
+    api.use(identityRoutes(deps.users));
+    app.use("/api/v1", api);
+
+    if (existsSync(path.join(deps.tabDir, "index.html"))) {
+      // Built assets have hashed names and may be cached; index.html must not be, or updates would not show.
+      app.use(
+        "/tab",
+        express.static(deps.tabDir, {
+          index: "index.html",
+          setHeaders: (res, file) =>
+            res.setHeader("Cache-Control", file.endsWith(".html") ? "no-cache" : "public, max-age=31536000, immutable"),
+        }),
+      );
+      // Client-side routes (/tab/admin, /tab/okrs/…) all load the same page.
+      app.get(/^\/tab(\/.*)?$/, (_req, res) => res.sendFile(path.join(deps.tabDir, "index.html")));
+      app.get("/", (_req, res) => res.redirect("/tab/"));
+    } else {
+      deps.log.warn({ tabDir: deps.tabDir }, "the tab is not built (npm run build:tab); /tab/ is not served");
+    }
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

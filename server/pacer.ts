@@ -1,0 +1,108 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Authenticator } from "../core/auth/authenticator.js";
+import { CallerResolver } from "../core/auth/callerResolver.js";
+import { DevTokenIssuer } from "../core/auth/devTokens.js";
+import { EntraTokenVerifier } from "../core/auth/entraTokenVerifier.js";
+import type { Config } from "../core/config/config.js";
+import { devSecretKey, SecretBox } from "../core/crypto/secretBox.js";
+import type { Logger } from "../core/log/logger.js";
+import { connectStore } from "../core/store/connectStore.js";
+import { OrganizationRepository } from "../core/store/repositories/organizations.js";
+import { UserRepository } from "../core/store/repositories/users.js";
+import type { Store } from "../core/store/store.js";
+import { Scheduler } from "../sync/scheduler.js";
+import { createApp } from "./app.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface RunningPacer {
+  url: string;
+  port: number;
+  store: Store;
+  secrets: SecretBox;
+  scheduler: Scheduler | undefined;
+  authenticator: Authenticator;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one Pacer process for `config.PACER_ROLE`: `web` serves HTTP (API, tab, bot), `sync`
+ * runs the scheduler (and answers /healthz, /readyz), `all` does both. Several processes may
+ * share one MongoDB; the scheduler's leases keep each job run single.
+ */
+export async function startPacer(config: Config, log: Logger): Promise<RunningPacer> {
+  const connected = await connectStore(config, log);
+  const { store } = connected;
+  const abortPrepare = new AbortController();
+  // Collections and indexes are created in the background, retrying while the store is down:
+  // the process serves /readyz (503 with the reason) meanwhile instead of crashing.
+  const prepared = store
+    .prepare({ signal: abortPrepare.signal, onRetry: (reason) => log.warn({ reason }, "store not reachable yet; retrying") })
+    .catch((error: unknown) => {
+      if (!abortPrepare.signal.aborted) log.error({ err: error }, "could not create collections and indexes");
+    });
+
+  if (!config.PACER_SECRET_KEY) log.warn("PACER_SECRET_KEY is unset: using a generated development key from the data folder");
+  const secrets = new SecretBox(config.PACER_SECRET_KEY ?? [await devSecretKey(config.dataDir)]);
+
+  const web = config.PACER_ROLE !== "sync";
+  const runsSync = config.PACER_ROLE !== "web";
+  const entra = config.AAD_APP_CLIENT_ID
+    ? new EntraTokenVerifier({
+        metadataUrl: config.PACER_AUTH_OPENID_METADATA_URL,
+        v1IssuerTemplate: config.PACER_AUTH_V1_ISSUER,
+        clientId: config.AAD_APP_CLIENT_ID,
+        appIdUriHost: config.TAB_ENDPOINT ? new URL(config.TAB_ENDPOINT).host : undefined,
+        requiredScope: config.PACER_AUTH_REQUIRED_SCOPE,
+        allowedTenants: config.PACER_ALLOWED_TENANTS,
+      })
+    : undefined;
+  if (config.PACER_DEV_AUTH) log.warn("dev sign-in is ON (PACER_DEV_AUTH): anyone reaching this server can sign in as a demo user");
+  const authenticator = new Authenticator(entra, config.PACER_DEV_AUTH ? new DevTokenIssuer() : undefined);
+  const users = new UserRepository(store);
+  const resolver = new CallerResolver(new OrganizationRepository(store), users);
+
+  const app = createApp({
+    log,
+    store,
+    web,
+    authenticator,
+    resolver,
+    users,
+    clientId: config.AAD_APP_CLIENT_ID,
+    tabDir: path.join(repoRoot, "tab", "dist"),
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let scheduler: Scheduler | undefined;
+  if (runsSync) {
+    scheduler = new Scheduler(store, log.child({ component: "scheduler" }));
+    void prepared.then(() => scheduler?.start());
+  }
+  log.info({ port, role: config.PACER_ROLE }, `Pacer is listening on http://localhost:${port}`);
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    secrets,
+    scheduler,
+    authenticator,
+    async close() {
+      abortPrepare.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await scheduler?.stop();
+      await connected.close();
+    },
+  };
+}
