@@ -29,6 +29,61 @@ export const collectionSpecs: CollectionSpec[] = [
       { key: { tenantId: 1, _id: 1 }, name: "tenant_id" },
     ],
   },
+  // OKRs (core/okr): teams, periods, objectives, key results, their check-in history, projects, activity feed.
+  {
+    name: "teams",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, _id: 1 }, name: "tenant_id" }],
+  },
+  {
+    name: "periods",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, key: 1 }, name: "tenant_key_unique", unique: true }],
+  },
+  {
+    name: "objectives",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, periodId: 1 }, name: "tenant_period" },
+      { key: { tenantId: 1, ownerId: 1 }, name: "tenant_owner" },
+      { key: { tenantId: 1, parentIds: 1 }, name: "tenant_parents" },
+      { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: "tenant_created" },
+    ],
+  },
+  {
+    name: "keyResults",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, objectiveId: 1 }, name: "tenant_objective" },
+      { key: { tenantId: 1, parentIds: 1 }, name: "tenant_parents" },
+      { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: "tenant_created" },
+    ],
+  },
+  {
+    name: "checkIns",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, keyResultId: 1, createdAt: -1 }, name: "tenant_kr_created" },
+      { key: { tenantId: 1, objectiveId: 1 }, name: "tenant_objective" },
+    ],
+  },
+  {
+    name: "projects",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, objectiveId: 1 }, name: "tenant_objective" },
+      { key: { tenantId: 1, keyResultId: 1 }, name: "tenant_kr" },
+    ],
+  },
+  {
+    name: "activity",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, objectiveId: 1, createdAt: -1 }, name: "tenant_objective_created" },
+      { key: { tenantId: 1, subjectId: 1, createdAt: -1 }, name: "tenant_subject_created" },
+      { key: { tenantId: 1, parentId: 1 }, name: "tenant_parent" },
+    ],
+  },
   {
     name: "schedulerLeases",
     tenantScoped: false,

@@ -90,6 +90,22 @@ export class TenantCollection<T extends TenantDocument> {
     });
   }
 
+  /** Updates every matching document (bookkeeping included); returns how many matched. */
+  async updateMany(tenantId: string, filter: TenantFilter<T>, update: UpdateFilter<T>): Promise<number> {
+    const withBookkeeping = {
+      ...update,
+      $set: { ...(update.$set ?? {}), updatedAt: new Date() },
+      $inc: { ...(update.$inc ?? {}), version: 1 },
+    } as unknown as UpdateFilter<T>;
+    const result = await this.raw.updateMany(this.scope(tenantId, filter), withBookkeeping);
+    return result.matchedCount;
+  }
+
+  async deleteMany(tenantId: string, filter: TenantFilter<T>): Promise<number> {
+    const result = await this.raw.deleteMany(this.scope(tenantId, filter));
+    return result.deletedCount;
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result = await this.raw.deleteOne(this.scope(tenantId, { _id: id } as TenantFilter<T>));
     return result.deletedCount === 1;
