@@ -21,6 +21,15 @@ export class OrganizationRepository {
     return this.orgs.findOne(tenantId, {});
   }
 
+  /** Renames the organisation; a stale `expectedVersion` is a 409. */
+  async rename(tenantId: string, name: string, expectedVersion: number): Promise<Organization> {
+    const current = await this.get(tenantId);
+    if (!current) throw new Error(`organization for tenant ${tenantId} is missing`);
+    const updated = await this.orgs.update(tenantId, current._id, { $set: { name } }, { expectedVersion });
+    if (!updated) throw new Error(`organization for tenant ${tenantId} vanished during rename`);
+    return updated;
+  }
+
   /** Returns the tenant's organisation, creating it atomically on first sight (safe under concurrent sign-ins). */
   async getOrCreate(tenantId: string, firstUser: { oid: string; tenantName?: string | undefined }): Promise<Organization> {
     const now = new Date();
