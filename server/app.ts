@@ -4,9 +4,15 @@ import express, { type Express } from "express";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { CallerResolver } from "../core/auth/callerResolver.js";
 import type { Logger } from "../core/log/logger.js";
+import type { OkrServices } from "../core/okr/okrService.js";
 import type { UserRepository } from "../core/store/repositories/users.js";
 import type { Store } from "../core/store/store.js";
 import { authConfigRoutes, identityRoutes } from "./api/v1/identityRoutes.js";
+import { objectiveRoutes } from "./api/v1/objectiveRoutes.js";
+import { openApiRoutes } from "./api/v1/openapi.js";
+import { organizationRoutes } from "./api/v1/organizationRoutes.js";
+import { projectRoutes } from "./api/v1/projectRoutes.js";
+import { ApiDescription } from "./http/apiRoute.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFoundHandler } from "./http/errorHandler.js";
 import { requestLogging } from "./http/requestLogging.js";
@@ -19,6 +25,8 @@ export interface AppDeps {
   authenticator: Authenticator;
   resolver: CallerResolver;
   users: UserRepository;
+  /** The OKR service layer (core/okr) the REST API calls. */
+  okr: OkrServices;
   clientId: string | undefined;
   /** The built tab (Vite output); served under /tab/ when present. */
   tabDir: string;
@@ -42,9 +50,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.web) {
     const api = express.Router();
     api.use(express.json({ limit: "1mb" }));
+    const described = new ApiDescription();
     api.use(authConfigRoutes({ dev: deps.authenticator.dev, clientId: deps.clientId }));
+    api.use(openApiRoutes(described));
     api.use(authenticate(deps.authenticator, deps.resolver));
     api.use(identityRoutes(deps.users));
+    api.use(organizationRoutes(deps.okr, described));
+    api.use(objectiveRoutes(deps.okr, described));
+    api.use(projectRoutes(deps.okr, described));
     app.use("/api/v1", api);
 
     if (existsSync(path.join(deps.tabDir, "index.html"))) {

@@ -8,7 +8,10 @@ import { DevTokenIssuer } from "../core/auth/devTokens.js";
 import { EntraTokenVerifier } from "../core/auth/entraTokenVerifier.js";
 import type { Config } from "../core/config/config.js";
 import { devSecretKey, SecretBox } from "../core/crypto/secretBox.js";
+import { EventBus } from "../core/events.js";
 import type { Logger } from "../core/log/logger.js";
+import { ensureDemoOrganization } from "../core/okr/demo/demoOrganization.js";
+import { createOkrServices, type OkrServices } from "../core/okr/okrService.js";
 import { connectStore } from "../core/store/connectStore.js";
 import { OrganizationRepository } from "../core/store/repositories/organizations.js";
 import { UserRepository } from "../core/store/repositories/users.js";
@@ -25,6 +28,8 @@ export interface RunningPacer {
   secrets: SecretBox;
   scheduler: Scheduler | undefined;
   authenticator: Authenticator;
+  /** The OKR service layer; the bot and the sync engine call it and subscribe to `okr.events`. */
+  okr: OkrServices;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   // the process serves /readyz (503 with the reason) meanwhile instead of crashing.
   const prepared = store
     .prepare({ signal: abortPrepare.signal, onRetry: (reason) => log.warn({ reason }, "store not reachable yet; retrying") })
+    .then(() => (config.PACER_DEV_AUTH && config.NODE_ENV === "development" && config.PACER_ROLE !== "sync" ? loadDemoOnFirstStart(store, log) : undefined))
     .catch((error: unknown) => {
       if (!abortPrepare.signal.aborted) log.error({ err: error }, "could not create collections and indexes");
     });
@@ -64,6 +70,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   const authenticator = new Authenticator(entra, config.PACER_DEV_AUTH ? new DevTokenIssuer() : undefined);
   const users = new UserRepository(store);
   const resolver = new CallerResolver(new OrganizationRepository(store), users);
+  const okr = createOkrServices(store, { events: new EventBus((err, event) => log.error({ err, event }, "an event subscriber failed")) });
 
   const app = createApp({
     log,
@@ -72,6 +79,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     authenticator,
     resolver,
     users,
+    okr,
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
   });
@@ -95,6 +103,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     secrets,
     scheduler,
     authenticator,
+    okr,
     async close() {
       abortPrepare.abort();
       await new Promise<void>((resolve) => {
@@ -105,4 +114,14 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
       await connected.close();
     },
   };
+}
+
+/** Dev mode: an empty demo organisation gets the demo data once (`npm run demo` does the same by hand). */
+async function loadDemoOnFirstStart(store: Store, log: Logger): Promise<void> {
+  try {
+    const loaded = await ensureDemoOrganization(store);
+    if (loaded) log.info({ inserted: loaded.inserted }, "loaded the demo organisation");
+  } catch (error) {
+    log.warn({ err: error }, "could not load the demo organisation");
+  }
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+
+export { z };
 import { MAX_TASKS_PER_PROJECT } from "./model.js";
 import { isIsoDay } from "./periods.js";
 
@@ -289,6 +291,7 @@ export const checkInView = z.object({
   at: z.iso.datetime(),
   late: z.boolean(),
 });
+export const checkInResult = z.object({ checkIn: checkInView, keyResult: keyResultView });
 export const activityView = z.object({
   id: z.string(),
   kind: z.string(),

@@ -47,8 +47,21 @@ export class Store {
     return new TenantCollection<T>(this.db.collection<T>(name));
   }
 
-  /** Creates collections and indexes, retrying while the server is unreachable. */
-  async prepare(options: { signal?: AbortSignal; onRetry?: (reason: string) => void } = {}): Promise<void> {
+  private preparing: Promise<void> | undefined;
+
+  /**
+   * Creates collections and indexes, retrying while the server is unreachable. Concurrent calls
+   * share one run: FerretDB v1 drops the connection when the same indexes are created twice at once.
+   */
+  prepare(options: { signal?: AbortSignal; onRetry?: (reason: string) => void } = {}): Promise<void> {
+    this.preparing ??= this.runPrepare(options).catch((error: unknown) => {
+      this.preparing = undefined;
+      throw error;
+    });
+    return this.preparing;
+  }
+
+  private async runPrepare(options: { signal?: AbortSignal; onRetry?: (reason: string) => void }): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await ensureSchema(this.db);
