@@ -84,6 +84,12 @@ export const collectionSpecs: CollectionSpec[] = [
       { key: { tenantId: 1, parentId: 1 }, name: "tenant_parent" },
     ],
   },
+  // Optimistic-concurrency claims (TenantCollection.update): one per in-flight versioned write, deleted right after.
+  {
+    name: "versionClaims",
+    tenantScoped: false,
+    indexes: [],
+  },
   {
     name: "schedulerLeases",
     tenantScoped: false,
@@ -91,6 +97,12 @@ export const collectionSpecs: CollectionSpec[] = [
   },
 ];
 
+/**
+ * Creates missing collections and indexes, one at a time. Sequential on purpose: FerretDB v1.24
+ * (SQLite backend) can panic and drop the connection when index and collection creation run
+ * concurrently on one database, so DDL is never issued in parallel, and indexes that already
+ * exist are not re-created on every start.
+ */
 export async function ensureSchema(db: Db, specs: CollectionSpec[] = collectionSpecs): Promise<void> {
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const spec of specs) {
@@ -102,6 +114,10 @@ export async function ensureSchema(db: Db, specs: CollectionSpec[] = collectionS
         if ((error as { code?: number }).code !== 48) throw error;
       }
     }
-    if (spec.indexes.length > 0) await db.collection(spec.name).createIndexes(spec.indexes);
+    if (spec.indexes.length === 0) continue;
+    const present = new Set((await db.collection(spec.name).listIndexes().toArray()).map((index) => index.name as string));
+    for (const index of spec.indexes) {
+      if (!present.has(index.name!)) await db.collection(spec.name).createIndex(index.key, index);
+    }
   }
 }

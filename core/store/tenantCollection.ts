@@ -27,26 +27,38 @@ function requireTenant(tenantId: string): string {
  * tenant id and adds it to the filter last, so a caller's filter can never widen it. Repositories
  * are built on this rather than on raw collections, which makes tenant isolation structural.
  */
+/** A short-lived lock on "document X goes from version v to v+1" (see `update`). */
+export interface VersionClaim {
+  _id: string;
+  at: Date;
+}
+
+/** A claim this old belongs to a writer that died between claiming and writing. */
+const STALE_CLAIM_MS = 30_000;
+
 export class TenantCollection<T extends TenantDocument> {
-  constructor(readonly raw: Collection<T>) {}
+  constructor(
+    readonly raw: Collection<T>,
+    private readonly claims?: Collection<VersionClaim>,
+  ) {}
 
   private scope(tenantId: string, filter: TenantFilter<T> = {}): Filter<T> {
     return { ...filter, tenantId: requireTenant(tenantId) } as Filter<T>;
   }
 
-  findById(tenantId: string, id: string): Promise<T | null> {
+  async findById(tenantId: string, id: string): Promise<T | null> {
     return this.raw.findOne(this.scope(tenantId, { _id: id } as TenantFilter<T>)) as Promise<T | null>;
   }
 
-  findOne(tenantId: string, filter: TenantFilter<T>): Promise<T | null> {
+  async findOne(tenantId: string, filter: TenantFilter<T>): Promise<T | null> {
     return this.raw.findOne(this.scope(tenantId, filter)) as Promise<T | null>;
   }
 
-  find(tenantId: string, filter: TenantFilter<T> = {}, options: FindOptions = {}): Promise<T[]> {
+  async find(tenantId: string, filter: TenantFilter<T> = {}, options: FindOptions = {}): Promise<T[]> {
     return this.raw.find(this.scope(tenantId, filter), options).toArray() as Promise<T[]>;
   }
 
-  count(tenantId: string, filter: TenantFilter<T> = {}): Promise<number> {
+  async count(tenantId: string, filter: TenantFilter<T> = {}): Promise<number> {
     return this.raw.countDocuments(this.scope(tenantId, filter));
   }
 
@@ -73,6 +85,37 @@ export class TenantCollection<T extends TenantDocument> {
     update: UpdateFilter<T>,
     options: { expectedVersion?: number } = {},
   ): Promise<T | null> {
+    // FerretDB v1 evaluates findAndModify as read-then-write, so two writers holding the same
+    // version could both match. Claiming the version step in a unique _id first makes the
+    // compare-and-set atomic on any store: the loser of the claim gets the 409.
+    const claimId = options.expectedVersion === undefined ? undefined : await this.claim(tenantId, id, options.expectedVersion);
+    try {
+      return await this.compareAndSet(tenantId, id, update, options);
+    } finally {
+      if (claimId) await this.claims?.deleteOne({ _id: claimId }).catch(() => undefined);
+    }
+  }
+
+  private async claim(tenantId: string, id: string, expectedVersion: number): Promise<string | undefined> {
+    if (!this.claims) return undefined;
+    const claimId = `${this.raw.collectionName}:${tenantId}:${id}:${expectedVersion + 1}`;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await this.claims.insertOne({ _id: claimId, at: new Date() });
+        return claimId;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        const stale = await this.claims.deleteOne({ _id: claimId, at: { $lt: new Date(Date.now() - STALE_CLAIM_MS) } });
+        if (stale.deletedCount === 0) break;
+      }
+    }
+    const current = await this.findById(tenantId, id);
+    throw conflict(`This was changed by someone else (now version ${current?.version ?? "?"}, you had ${expectedVersion}); reload and try again.`, {
+      currentVersion: current?.version ?? null,
+    });
+  }
+
+  private async compareAndSet(tenantId: string, id: string, update: UpdateFilter<T>, options: { expectedVersion?: number }): Promise<T | null> {
     const filter = { _id: id, ...(options.expectedVersion === undefined ? {} : { version: options.expectedVersion }) };
     const withBookkeeping = {
       ...update,
