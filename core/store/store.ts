@@ -1,6 +1,6 @@
 import { MongoClient, type Collection, type Db, type Document } from "mongodb";
 import { collectionSpecs, ensureSchema } from "./collections.js";
-import { TenantCollection, type TenantDocument } from "./tenantCollection.js";
+import { TenantCollection, type TenantDocument, type VersionClaim } from "./tenantCollection.js";
 import { isStoreUnreachable, unreachableReason } from "./unreachable.js";
 
 export interface StoreOptions {
@@ -44,7 +44,7 @@ export class Store {
   tenantCollection<T extends TenantDocument>(name: string): TenantCollection<T> {
     const spec = collectionSpecs.find((s) => s.name === name);
     if (!spec?.tenantScoped) throw new Error(`${name} is not a tenant-scoped collection`);
-    return new TenantCollection<T>(this.db.collection<T>(name));
+    return new TenantCollection<T>(this.db.collection<T>(name), this.db.collection<VersionClaim>("versionClaims"));
   }
 
   private preparing: Promise<void> | undefined;

@@ -60,6 +60,7 @@ const OBJECTIVES: ObjectiveSpec[] = [
     { title: "Monthly uptime at or above 99.9 %", m: kpi(99.9, "above", "%", 2), reach: 1 },
     { title: "Cut P1 incidents from 6 to 1 per quarter", m: metric(6, 1, "incidents"), reach: 0.6 },
     { title: "Customer satisfaction from 7.8 to 8.6", m: metric(7.8, 8.6, "/10", 1), reach: 0.3, status: "behind" },
+    { title: "Publish the security whitepaper", m: ms, reach: 1 },
   ] },
   { key: "prod-onboarding", title: "Make the first week delightful", description: "New organisations set up OKRs without help.", owner: { type: "team", key: "product" }, quarter: "current", parent: "co-growth", krs: [
     { title: "Activation (first check-in within 7 days) from 35 % to 60 %", m: metric(35, 60, "%"), owner: "sam", reach: 0.5, weight: 2 },
@@ -97,11 +98,13 @@ const OBJECTIVES: ObjectiveSpec[] = [
     { title: "Speak at 3 Microsoft community events", m: metric(0, 3, "talks"), reach: 0.34 },
     { title: "Newsletter subscribers from 800 to 2,000", m: metric(800, 2000, "subscribers"), reach: 0.25 },
     { title: "Refresh the website", m: ms, reach: 1 },
+    { title: "Organic sign-ups from 40 to 120 a month", m: metric(40, 120, "sign-ups"), reach: 0.6 },
   ] },
   { key: "people", title: "Grow a team people want to join", description: "", owner: { type: "user", key: "ari" }, quarter: "current", krs: [
     { title: "Hire 4 engineers", m: metric(0, 4, "hires"), reach: 0.5 },
     { title: "Engagement score at or above 8", m: kpi(8, "above", "/10", 1), reach: 1 },
     { title: "Every manager completes coaching training", m: pct, reach: 0.3 },
+    { title: "Regretted attrition below 5 %", m: kpi(5, "below", "%", 1), reach: 1 },
   ] },
   { key: "prev-launch", title: "Launch the public beta", description: "Last quarter's launch objective.", owner: { type: "team", key: "product" }, quarter: "previous", closeScore: 0.8, krs: [
     { title: "Beta organisations from 0 to 100", m: metric(0, 100, "orgs"), reach: 1.2 },
