@@ -4,15 +4,16 @@ import { MongoServerError, type Collection } from "mongodb";
 import type { Logger } from "../core/log/logger.js";
 import type { Store } from "../core/store/store.js";
 import { isStoreUnreachable } from "../core/store/unreachable.js";
+import { RunClaims, type RunClaim } from "./runClaims.js";
 
 /**
  * Periodic jobs shared by every Pacer process that runs the sync role.
  *
- * Each job has one lease document in `schedulerLeases`. A process runs a job only after taking
- * its lease with one atomic findOneAndUpdate (due, and lease free or expired), so with several
- * sync processes on one MongoDB each run happens once. A running job renews its lease; a process
- * that dies leaves a lease that expires, and another process picks the job up. No transactions or
- * change streams are needed, so this works on FerretDB v1 as on MongoDB.
+ * A job's state (`schedulerJobs`) says when its next run is due. Each process's tick looks at the
+ * due jobs and tries to claim that run (`RunClaims`: a unique insert, so exactly one process wins,
+ * even on FerretDB v1, which has no atomic conditional update). The winner runs the job, renewing
+ * its claim's lease, then writes the next due time. If the winner dies, its lease expires and
+ * another process claims the next attempt of the same run.
  */
 export interface ScheduledJob {
   name: string;
@@ -20,11 +21,9 @@ export interface ScheduledJob {
   run(signal: AbortSignal): Promise<void>;
 }
 
-interface Lease {
+interface JobState {
   _id: string;
-  owner: string;
-  leaseUntil: Date;
-  nextRunAt?: Date;
+  nextRunAt: Date;
   lastStartedAt?: Date;
   lastFinishedAt?: Date;
   lastDurationMs?: number;
@@ -34,16 +33,16 @@ interface Lease {
 export interface SchedulerOptions {
   /** How often due jobs are looked for. */
   tickMs?: number;
-  /** How long a lease lasts without renewal. */
+  /** How long a claim lasts without renewal. */
   leaseMs?: number;
-  /** Identifies this process in lease documents. */
+  /** Identifies this process in claims. */
   owner?: string;
 }
 
 export class Scheduler {
   private readonly jobs = new Map<string, ScheduledJob>();
-  private readonly leases: Collection<Lease>;
-  private readonly owner: string;
+  private readonly state: Collection<JobState>;
+  private readonly claims: RunClaims;
   private readonly tickMs: number;
   private readonly leaseMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -55,8 +54,8 @@ export class Scheduler {
     private readonly log: Logger,
     options: SchedulerOptions = {},
   ) {
-    this.leases = store.collection<Lease>("schedulerLeases");
-    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.state = store.collection<JobState>("schedulerJobs");
+    this.claims = new RunClaims(store, options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
     this.tickMs = options.tickMs ?? 30_000;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
   }
@@ -67,7 +66,7 @@ export class Scheduler {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.abort.signal.aborted) return;
     const loop = () => {
       void this.tick().finally(() => {
         if (!this.abort.signal.aborted) this.timer = setTimeout(loop, this.tickMs);
@@ -77,25 +76,25 @@ export class Scheduler {
   }
 
   /** Makes a job due now (manual refresh); the next tick of any sync process runs it. */
-  async runSoon(name: string): Promise<void> {
-    await this.leases.updateOne({ _id: name }, { $set: { nextRunAt: new Date(0) } });
+  async runSoon(name: string, now = new Date()): Promise<void> {
+    await this.state.updateOne({ _id: name }, { $set: { nextRunAt: now } }, { upsert: true });
   }
 
-  /** One pass: starts every due job whose lease this process can take. Returns the names started. */
+  /** One pass: starts every due job this process can claim. Returns the names started. */
   async tick(now = new Date()): Promise<string[]> {
     const started: string[] = [];
     for (const job of this.jobs.values()) {
       if (this.running.has(job.name)) continue;
-      let acquired = false;
+      let claim: RunClaim | undefined;
       try {
-        acquired = await this.acquire(job.name, now);
+        claim = await this.claimIfDue(job, now);
       } catch (error) {
-        this.log[isStoreUnreachable(error) ? "warn" : "error"]({ err: error, job: job.name }, "could not check the job's lease");
+        this.log[isStoreUnreachable(error) ? "warn" : "error"]({ err: error, job: job.name }, "could not claim the job's run");
         continue;
       }
-      if (!acquired) continue;
+      if (!claim) continue;
       started.push(job.name);
-      const run = this.execute(job).finally(() => this.running.delete(job.name));
+      const run = this.execute(job, claim, now).finally(() => this.running.delete(job.name));
       this.running.set(job.name, run);
     }
     return started;
@@ -113,35 +112,29 @@ export class Scheduler {
     await this.idle();
   }
 
-  private async acquire(name: string, now: Date): Promise<boolean> {
-    try {
-      const lease = await this.leases.findOneAndUpdate(
-        {
-          _id: name,
-          $and: [
-            { $or: [{ nextRunAt: { $exists: false } }, { nextRunAt: { $lte: now } }] },
-            { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
-          ],
-        },
-        { $set: { owner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs), lastStartedAt: now } },
-        { upsert: true, returnDocument: "after" },
-      );
-      return lease?.owner === this.owner;
-    } catch (error) {
-      // The lease exists but is not free: the upsert tried to insert a second one.
-      if (error instanceof MongoServerError && error.code === 11000) return false;
-      throw error;
+  private async claimIfDue(job: ScheduledJob, now: Date): Promise<RunClaim | undefined> {
+    let state = await this.state.findOne({ _id: job.name });
+    if (!state) {
+      // A job never run before is due now. Several processes may insert this at once: one wins.
+      state = { _id: job.name, nextRunAt: new Date(0) };
+      await this.state.insertOne(state).catch((error: unknown) => {
+        if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      });
     }
+    if (state.nextRunAt.getTime() > now.getTime()) return undefined;
+    const result = await this.claims.tryClaim(job.name, String(state.nextRunAt.getTime()), this.leaseMs, now);
+    return result.claimed ? result.claim : undefined;
   }
 
-  private async execute(job: ScheduledJob): Promise<void> {
-    const startedAt = Date.now();
+  private async execute(job: ScheduledJob, claim: RunClaim, now: Date): Promise<void> {
+    const startedAt = now.getTime();
     const renew = setInterval(() => {
-      void this.leases
-        .updateOne({ _id: job.name, owner: this.owner }, { $set: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
-        .catch((error: unknown) => this.log.warn({ err: error, job: job.name }, "could not renew the job's lease"));
+      void this.claims
+        .renew(claim, this.leaseMs)
+        .catch((error: unknown) => this.log.warn({ err: error, job: job.name }, "could not renew the job's claim"));
     }, Math.max(1_000, this.leaseMs / 3));
     let lastError: string | null = null;
+    const clockStart = Date.now();
     try {
       await job.run(this.abort.signal);
     } catch (error) {
@@ -150,21 +143,26 @@ export class Scheduler {
     } finally {
       clearInterval(renew);
     }
-    const finishedAt = new Date();
-    await this.leases
-      .updateOne(
-        { _id: job.name, owner: this.owner },
+    const durationMs = Date.now() - clockStart;
+    const finishedAt = startedAt + durationMs;
+    try {
+      // Only this run's claimant writes the state, so a plain update is safe.
+      await this.state.updateOne(
+        { _id: job.name },
         {
           $set: {
-            leaseUntil: new Date(0),
             // Keep an hourly job on its hour: count the interval from the start, not the end.
-            nextRunAt: new Date(Math.max(startedAt + job.intervalMs, finishedAt.getTime())),
-            lastFinishedAt: finishedAt,
-            lastDurationMs: finishedAt.getTime() - startedAt,
+            nextRunAt: new Date(Math.max(startedAt + job.intervalMs, finishedAt)),
+            lastStartedAt: new Date(startedAt),
+            lastFinishedAt: new Date(finishedAt),
+            lastDurationMs: durationMs,
             lastError,
           },
         },
-      )
-      .catch((error: unknown) => this.log.warn({ err: error, job: job.name }, "could not release the job's lease; it will expire"));
+      );
+      await this.claims.finish(claim, new Date(finishedAt));
+    } catch (error) {
+      this.log.warn({ err: error, job: job.name }, "could not record the job's run; its claim will expire and the run be retried");
+    }
   }
 }

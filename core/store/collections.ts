@@ -91,9 +91,16 @@ export const collectionSpecs: CollectionSpec[] = [
     indexes: [],
   },
   {
-    name: "schedulerLeases",
+    // Scheduler state per periodic job (next run, last outcome). Process coordination, no tenant data.
+    name: "schedulerJobs",
     tenantScoped: false,
     indexes: [],
+  },
+  {
+    // One document per claimed run of a task (see sync/runClaims.ts). No tenant data.
+    name: "runClaims",
+    tenantScoped: false,
+    indexes: [{ key: { task: 1, run: 1 }, name: "task_run" }],
   },
 ];
 

@@ -31,7 +31,12 @@ export async function connectStore(config: Config, log: Logger): Promise<Connect
     uri = embedded.uri;
     log.info({ uri, dataDir: config.dataDir }, "embedded FerretDB started");
   }
-  const store = Store.open({ uri, dbName: config.MONGODB_DB, timeoutMs: config.PACER_STORE_TIMEOUT_MS });
+  const store = Store.open({
+    uri,
+    dbName: config.MONGODB_DB,
+    timeoutMs: config.PACER_STORE_TIMEOUT_MS,
+    serializeWrites: embedded ? true : "auto",
+  });
   return {
     store,
     async close() {
