@@ -42,7 +42,7 @@ const secretKeys = z
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+    PORT: z.coerce.number({ message: "must be a port number (0-65535)" }).int().min(0).max(65535).default(3978),
     HOST: z.string().trim().min(1).default("0.0.0.0"),
     PACER_ROLE: z.enum(["web", "sync", "all"]).default("all"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -82,17 +82,25 @@ export const envSchema = z
       .default([]),
 
     PACER_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== "production") return;
-    const refuse = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
-    if (!env.BOT_ID) refuse("BOT_ID", "required in production: without it any caller could post to /api/messages");
-    if (env.PACER_DEV_AUTH) refuse("PACER_DEV_AUTH", "dev sign-in is refused in production");
-    if (!env.PACER_SECRET_KEY) refuse("PACER_SECRET_KEY", "required in production to encrypt connection secrets");
-    if (!env.AAD_APP_CLIENT_ID) refuse("AAD_APP_CLIENT_ID", "required in production for Teams single sign-on");
-    if (!env.TAB_ENDPOINT) refuse("TAB_ENDPOINT", "required in production (the public https address of Pacer)");
-    else if (!env.TAB_ENDPOINT.startsWith("https://")) refuse("TAB_ENDPOINT", "must be https:// in production");
   });
+
+/**
+ * Settings production refuses. Checked on the raw environment, separately from the schema, so
+ * they are reported together with every other problem (a zod refinement would only run once the
+ * rest already parses).
+ */
+function productionProblems(env: NodeJS.ProcessEnv): string[] {
+  if (env.NODE_ENV !== "production") return [];
+  const set = (key: string) => (env[key] ?? "").trim() !== "";
+  const problems: string[] = [];
+  if (!set("BOT_ID")) problems.push("BOT_ID: required in production: without it any caller could post to /api/messages");
+  if (["1", "true", "yes", "on"].includes((env.PACER_DEV_AUTH ?? "").trim())) problems.push("PACER_DEV_AUTH: dev sign-in is refused in production");
+  if (!set("PACER_SECRET_KEY")) problems.push("PACER_SECRET_KEY: required in production to encrypt connection secrets");
+  if (!set("AAD_APP_CLIENT_ID")) problems.push("AAD_APP_CLIENT_ID: required in production for Teams single sign-on");
+  if (!set("TAB_ENDPOINT")) problems.push("TAB_ENDPOINT: required in production (the public https address of Pacer)");
+  else if (!env.TAB_ENDPOINT!.trim().startsWith("https://")) problems.push("TAB_ENDPOINT: must be https:// in production");
+  return problems;
+}
 
 export type Env = z.output<typeof envSchema>;
 
@@ -111,11 +119,11 @@ export class ConfigError extends Error {
 /** Parses `env`; throws a ConfigError naming every bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`)),
+    ...productionProblems(env),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return { ...result.data, dataDir: path.resolve(cwd, result.data.PACER_DATA_DIR) };
 }
 

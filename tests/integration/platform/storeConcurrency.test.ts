@@ -19,10 +19,10 @@ describe("concurrent writes through the Store", () => {
   });
 
   it("loses no concurrent $inc or $set on one document", async () => {
-    const counters = store.collection<{ _id: string; n?: number; [field: string]: unknown }>("schedulerJobs");
+    const counters = store.collection<{ _id: string; n?: number }>("schedulerJobs");
     await counters.insertOne({ _id: "counter" });
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => counters.updateOne({ _id: "counter" }, { $inc: { n: 1 }, $set: { [`f${i}`]: i } })),
+      Array.from({ length: 40 }, (_, i) => counters.updateOne({ _id: "counter" }, { $inc: { n: 1 }, $set: { [`f${i}`]: i } as never })),
     );
     const doc = await counters.findOne({ _id: "counter" });
     expect(doc?.n).toBe(40);

@@ -1,0 +1,61 @@
+import { Writable } from "node:stream";
+import express from "express";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../../core/log/logger.js";
+import { requestLogging } from "../../../server/http/requestLogging.js";
+import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
+
+describe("HTTP conventions", () => {
+  let pacer: TestPacer;
+  beforeAll(async () => {
+    pacer = await startTestPacer();
+  });
+  afterAll(async () => pacer.close());
+
+  it("answers unknown routes with the error shape and 404", async () => {
+    const response = await pacer.request("/api/v1/nothing-here", { as: {} });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { id: "not_found", message: "GET /api/v1/nothing-here was not found." } });
+  });
+
+  it("answers malformed JSON with 400 invalid_json", async () => {
+    const response = await pacer.request("/api/v1/auth/dev-token", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { id: string } }).error.id).toBe("invalid_json");
+  });
+
+  it("echoes a well-formed x-request-id and makes one up otherwise", async () => {
+    const given = await pacer.request("/healthz", { headers: { "x-request-id": "req-123" } });
+    expect(given.headers.get("x-request-id")).toBe("req-123");
+    const invalid = await pacer.request("/healthz", { headers: { "x-request-id": "bad id with spaces" } });
+    expect(invalid.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("request logs", () => {
+  it("carry the request id and never the bearer token", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const app = express();
+    app.use(requestLogging(createLogger("info", sink)));
+    app.get("/x", (req, res) => {
+      req.log.info({ user: { password: "hunter2", token: "abc" } }, "handled");
+      res.json({ ok: true });
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    const { port } = server.address() as { port: number };
+    await fetch(`http://127.0.0.1:${port}/x`, { headers: { authorization: "Bearer secret-token-value", "x-request-id": "r-42" } });
+    server.close();
+    const text = lines.join("");
+    expect(text).toContain('"id":"r-42"');
+    expect(text).not.toContain("secret-token-value");
+    expect(text).not.toContain("hunter2");
+    expect(text).toContain("[redacted]");
+  });
+});
