@@ -102,6 +102,52 @@ export const collectionSpecs: CollectionSpec[] = [
     tenantScoped: false,
     indexes: [{ key: { task: 1, run: 1 }, name: "task_run" }],
   },
+  // Integrations (core/integrations, sync/): org settings (`_id` = tenant id), connections, one link per linked KR.
+  {
+    name: "orgIntegrations",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1 }, name: "tenant" }],
+  },
+  {
+    name: "connections",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, integrationId: 1 }, name: "tenant_integration" }],
+  },
+  {
+    name: "krLinks",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, keyResultId: 1 }, name: "tenant_kr_unique", unique: true },
+      { key: { tenantId: 1, connectionId: 1 }, name: "tenant_connection" },
+      { key: { tenantId: 1, integrationId: 1 }, name: "tenant_integration" },
+      { key: { active: 1, nextSyncAt: 1 }, name: "active_next" },
+      { key: { pushTokenHash: 1 }, name: "push_token" },
+    ],
+  },
+  {
+    // Push idempotency: `_id` = hash of (link, Idempotency-Key) → the first answer, replayed.
+    name: "pushReceipts",
+    tenantScoped: true,
+    indexes: [],
+  },
+  {
+    // Push rate limit: one slot document per accepted push, `_id` = link:window:n (unique insert).
+    name: "pushRateSlots",
+    tenantScoped: false,
+    indexes: [{ key: { linkId: 1, window: 1 }, name: "link_window" }],
+  },
+  {
+    // "Leave this connection alone until" after a 429, shared by every process.
+    name: "syncBlocks",
+    tenantScoped: false,
+    indexes: [],
+  },
+  {
+    // Per-link sync claims (RunClaims: task = link id, run = due time). No tenant data.
+    name: "linkClaims",
+    tenantScoped: false,
+    indexes: [{ key: { task: 1, run: 1 }, name: "task_run" }],
+  },
 ];
 
 /**

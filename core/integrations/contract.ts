@@ -1,0 +1,118 @@
+import type { Logger } from "../log/logger.js";
+import type { z } from "zod";
+
+/**
+ * The connector contract. Each connector lives in `sync/connectors/<id>/index.ts` and default-exports
+ * one `ConnectorDefinition`; the registry (sync/connectors/registry.ts) finds it by folder name.
+ *
+ * - Metadata is what the catalogue shows (`GET /api/v1/integrations`).
+ * - Three zod schemas validate what people enter: the connection's config (stored in clear), its
+ *   secrets (sealed with AES-256-GCM, never returned by any API) and a key result's source.
+ * - Functions get a `ConnectorContext` and either return or throw one of the typed errors of
+ *   sync/connectors/errors.ts (auth, config, resultShape, rateLimited, transient); anything else
+ *   counts as transient. The sync engine decides retries (sync/retryPolicy.ts) from the error and
+ *   the definition's `rateLimit` data, so connectors never sleep or retry themselves.
+ * - `mode: "push"` connectors (Zapier/webhook) are not fetched: values arrive at
+ *   `POST /api/v1/push/<token>`; they implement `testConnection` only.
+ */
+export type IntegrationType = "data" | "collaboration";
+export type IntegrationCategory = "in-boundary-m365" | "cross-boundary-microsoft" | "third-party";
+
+export interface IntegrationMeta {
+  /** Folder name; stable, lowercase, used in URLs and stored on connections and links. */
+  id: string;
+  displayName: string;
+  description: string;
+  /** An inline SVG (or PNG) data URI. */
+  icon: string;
+  type: IntegrationType;
+  category: IntegrationCategory;
+  /** The vendor's terms of use. */
+  termsUrl: string;
+  docsUrl: string;
+  mode: "pull" | "push";
+}
+
+/** How hard Pacer may hit one connection; data, read by the engine and the retry policy. */
+export interface RateLimitPolicy {
+  /** Fetches in flight at once per connection (the org limit applies on top). */
+  maxConcurrentPerConnection: number;
+  /** Attempts per run for transient errors (1 = no retry). */
+  maxAttempts: number;
+  /** First retry wait; doubles each attempt, with jitter (half fixed, half random), capped by maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** When a 429 carries no Retry-After, wait this long (all processes honour it). */
+  defaultRetryAfterMs: number;
+}
+
+export interface ConnectorHttp {
+  /** fetch bound to the context's deadline (and an optional shorter per-request timeout). */
+  (url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+}
+
+export interface ConnectorContext<Config = unknown, Secrets = unknown> {
+  /** Aborted at the deadline of this call; pass it to anything that waits. */
+  signal: AbortSignal;
+  config: Config;
+  secrets: Secrets;
+  log: Logger;
+  http: ConnectorHttp;
+}
+
+export interface FetchedValue {
+  value: number;
+  /** A short human line shown with the value, e.g. "42 of 120 work items". */
+  details: string | null;
+  /** When the source says the value was true (else when it was fetched). */
+  asOf: Date;
+}
+
+export interface ConnectionTestResult {
+  /** e.g. "Connected to https://example.com as build-bot". */
+  message: string;
+}
+
+export interface Resource {
+  id: string;
+  name: string;
+  kind: string;
+  /** Source config that selects this resource (to pre-fill the KR source form). */
+  source?: Record<string, unknown>;
+}
+
+export interface ItemNode {
+  id: string;
+  title: string;
+  state: "proposed" | "in_progress" | "done" | "removed";
+  url: string | null;
+  progress: number | null;
+  children: ItemNode[];
+}
+
+export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> extends IntegrationMeta {
+  schemas: {
+    connectionConfig: z.ZodType<Config>;
+    secrets: z.ZodType<Secrets>;
+    sourceConfig: z.ZodType<Source>;
+  };
+  rateLimit: RateLimitPolicy;
+  testConnection(ctx: ConnectorContext<Config, Secrets>): Promise<ConnectionTestResult>;
+  listResources?(ctx: ConnectorContext<Config, Secrets>, query: { search?: string | undefined }): Promise<Resource[]>;
+  fetchValue?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<FetchedValue>;
+  fetchItems?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<ItemNode[]>;
+}
+
+/** What the integration services need of the registry. */
+export interface ConnectorRegistry {
+  get(id: string): ConnectorDefinition | undefined;
+  list(): ConnectorDefinition[];
+}
+
+export const defaultRateLimit: RateLimitPolicy = {
+  maxConcurrentPerConnection: 4,
+  maxAttempts: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  defaultRetryAfterMs: 60_000,
+};
