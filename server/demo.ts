@@ -1,20 +1,11 @@
-import { ConfigError, loadConfig } from "../core/config/config.js";
 import { createLogger } from "../core/log/logger.js";
 import { loadDemoOrganization } from "../core/okr/demo/demoOrganization.js";
 import { connectStore } from "../core/store/connectStore.js";
+import { loadConfigOrExit } from "./cli.js";
 
 /** `npm run demo`: loads the demo organisation into the configured store (idempotent), then exits. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL);
   const connected = await connectStore(config, log);
   try {

@@ -1,19 +1,10 @@
-import { ConfigError, loadConfig } from "../core/config/config.js";
 import { createLogger } from "../core/log/logger.js";
 import { startPacer } from "./pacer.js";
+import { loadConfigOrExit } from "./cli.js";
 
 /** `npm start`: parse the configuration, start Pacer, stop cleanly (embedded store included) on a signal. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL);
   const pacer = await startPacer(config, log);
   let stopping = false;
