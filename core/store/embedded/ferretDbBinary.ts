@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { constants } from "node:fs";
-import { access, cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -20,10 +19,11 @@ export function ferretDbCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pacer");
 }
 
+/** A regular file with an execute bit (root passes `access(X_OK)` for almost anything, so look at the mode). */
 async function isExecutable(file: string): Promise<boolean> {
   try {
-    await access(file, constants.X_OK);
-    return true;
+    const info = await stat(file);
+    return info.isFile() && (info.mode & 0o111) !== 0;
   } catch {
     return false;
   }

@@ -32,6 +32,29 @@ describe("HTTP conventions", () => {
   });
 });
 
+describe("process roles", () => {
+  it("a sync-only process runs the scheduler and answers health checks, not the API", async () => {
+    const sync = await startTestPacer({ PACER_ROLE: "sync" });
+    try {
+      expect(sync.scheduler).toBeDefined();
+      expect((await sync.request("/readyz")).status).toBe(200);
+      expect((await sync.request("/api/v1/me", { as: {} })).status).toBe(404);
+    } finally {
+      await sync.close();
+    }
+  });
+
+  it("a web-only process serves the API without a scheduler", async () => {
+    const web = await startTestPacer({ PACER_ROLE: "web" });
+    try {
+      expect(web.scheduler).toBeUndefined();
+      expect((await web.request("/api/v1/me", { as: {} })).status).toBe(200);
+    } finally {
+      await web.close();
+    }
+  });
+});
+
 describe("request logs", () => {
   it("carry the request id and never the bearer token", async () => {
     const lines: string[] = [];
