@@ -29,7 +29,12 @@ describe("finding or building FerretDB", () => {
     await rm(cacheDir, { recursive: true, force: true });
   });
 
-  it("refuses a PACER_FERRETDB_BIN that is not executable", async () => {
-    await expect(ensureFerretDbBinary({ explicitBin: "/etc/hostname" })).rejects.toThrow(/PACER_FERRETDB_BIN points to \/etc\/hostname/);
+  it("refuses a PACER_FERRETDB_BIN that is missing or not executable", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pacer-bin-"));
+    const plain = path.join(dir, "ferretdb");
+    await writeFile(plain, "not a program", { mode: 0o644 });
+    await expect(ensureFerretDbBinary({ explicitBin: plain })).rejects.toThrow(`PACER_FERRETDB_BIN points to ${plain}`);
+    await expect(ensureFerretDbBinary({ explicitBin: path.join(dir, "missing") })).rejects.toBeInstanceOf(FerretDbUnavailableError);
+    await rm(dir, { recursive: true, force: true });
   });
 });
