@@ -79,6 +79,8 @@ export interface Resource {
   kind: string;
   /** Source config that selects this resource (to pre-fill the KR source form). */
   source?: Record<string, unknown>;
+  /** How many items the resource matches, when the connector knows it cheaply (e.g. a chosen query's work items). */
+  count?: number;
 }
 
 export interface ItemNode {
