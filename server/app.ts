@@ -5,17 +5,20 @@ import type { Authenticator } from "../core/auth/authenticator.js";
 import type { CallerResolver } from "../core/auth/callerResolver.js";
 import type { Logger } from "../core/log/logger.js";
 import type { OkrServices } from "../core/okr/okrService.js";
+import type { PowerBiService } from "../core/powerbi/powerBiService.js";
 import type { UserRepository } from "../core/store/repositories/users.js";
 import type { Store } from "../core/store/store.js";
 import { authConfigRoutes, identityRoutes } from "./api/v1/identityRoutes.js";
 import { objectiveRoutes } from "./api/v1/objectiveRoutes.js";
 import { openApiRoutes } from "./api/v1/openapi.js";
 import { organizationRoutes } from "./api/v1/organizationRoutes.js";
+import { powerBiRoutes } from "./api/v1/powerBiRoutes.js";
 import { projectRoutes } from "./api/v1/projectRoutes.js";
 import { ApiDescription } from "./http/apiRoute.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFoundHandler } from "./http/errorHandler.js";
 import { requestLogging } from "./http/requestLogging.js";
+import { odataRoutes } from "./odata/odataRoutes.js";
 
 export interface AppDeps {
   log: Logger;
@@ -27,6 +30,8 @@ export interface AppDeps {
   users: UserRepository;
   /** The OKR service layer (core/okr) the REST API calls. */
   okr: OkrServices;
+  /** The Power BI feed (core/powerbi): /odata and its admin endpoints. */
+  powerbi: PowerBiService;
   clientId: string | undefined;
   /** The built tab (Vite output); served under /tab/ when present. */
   tabDir: string;
@@ -58,7 +63,10 @@ export function createApp(deps: AppDeps): Express {
     api.use(organizationRoutes(deps.okr, described));
     api.use(objectiveRoutes(deps.okr, described));
     api.use(projectRoutes(deps.okr, described));
+    api.use(powerBiRoutes(deps.powerbi, described));
     app.use("/api/v1", api);
+    // Power BI OData feed: its own auth (API key), not behind the tab's sign-in.
+    app.use("/odata", odataRoutes(deps.powerbi));
 
     if (existsSync(path.join(deps.tabDir, "index.html"))) {
       // Built assets have hashed names and may be cached; index.html must not be, or updates would not show.

@@ -12,6 +12,7 @@ import { EventBus } from "../core/events.js";
 import type { Logger } from "../core/log/logger.js";
 import { ensureDemoOrganization } from "../core/okr/demo/demoOrganization.js";
 import { createOkrServices, type OkrServices } from "../core/okr/okrService.js";
+import { createPowerBiService } from "../core/powerbi/powerBiService.js";
 import { connectStore } from "../core/store/connectStore.js";
 import { OrganizationRepository } from "../core/store/repositories/organizations.js";
 import { UserRepository } from "../core/store/repositories/users.js";
@@ -80,6 +81,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     resolver,
     users,
     okr,
+    powerbi: createPowerBiService(store, okr),
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
   });

@@ -27,4 +27,6 @@ export const notFound = (what: string) => new AppError("not_found", 404, `${what
 export const conflict = (message: string, details?: unknown) => new AppError("conflict", 409, message, details);
 export const storeUnavailable = (reason: string, cause?: unknown) =>
   new AppError("store_unavailable", 503, `The database is unreachable (${reason}); try again shortly.`, undefined, { cause });
+/** A request the API understands but does not support (e.g. an OData option the feed refuses rather than answer wrongly). */
+export const notImplemented = (message: string) => new AppError("not_implemented", 501, message);
 export const internalError = () => new AppError("internal_error", 500, "Something went wrong on our side; it has been logged.");

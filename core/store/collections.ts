@@ -148,6 +148,21 @@ export const collectionSpecs: CollectionSpec[] = [
     tenantScoped: false,
     indexes: [{ key: { task: 1, run: 1 }, name: "task_run" }],
   },
+  // Power BI feed (core/powerbi): saved feed queries and per-user API keys (only their SHA-256 hash).
+  {
+    name: "feedQueries",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: "tenant_created" }],
+  },
+  {
+    name: "apiKeys",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, userId: 1 }, name: "tenant_user" },
+      // A presented key is looked up by its hash before its tenant is known (the key decides the tenant).
+      { key: { keyHash: 1 }, name: "key_hash_unique", unique: true },
+    ],
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "../../core/log/logger.js";
+import { API_KEY_PARAMETER } from "../../core/powerbi/model.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -26,8 +27,13 @@ export function requestLogging(log: Logger): RequestHandler {
     },
     autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
 }
+
+const KEY_PARAMETER = new RegExp(`([?&]${API_KEY_PARAMETER}=)[^&#]*`, "gi");
+
+/** The Power BI feed's API key travels in the URL (Power BI's ApiKeyName option): never log it. */
+export const redactUrl = (url: string) => url.replace(KEY_PARAMETER, "$1[redacted]");

@@ -8,6 +8,8 @@ export interface Organization extends TenantDocument {
   name: string;
   /** Entra object id of the first person who signed in: the first org owner. */
   createdByOid: string;
+  /** Power BI feed: aggregated groups with fewer people are left out (default 5, org admins change it). */
+  minimumGroupSize?: number;
 }
 
 export class OrganizationRepository {
@@ -27,6 +29,15 @@ export class OrganizationRepository {
     if (!current) throw new Error(`organization for tenant ${tenantId} is missing`);
     const updated = await this.orgs.update(tenantId, current._id, { $set: { name } }, { expectedVersion });
     if (!updated) throw new Error(`organization for tenant ${tenantId} vanished during rename`);
+    return updated;
+  }
+
+  /** Sets the Power BI feed's minimum group size; a stale `expectedVersion` is a 409. */
+  async setMinimumGroupSize(tenantId: string, minimumGroupSize: number, expectedVersion: number): Promise<Organization> {
+    const current = await this.get(tenantId);
+    if (!current) throw new Error(`organization for tenant ${tenantId} is missing`);
+    const updated = await this.orgs.update(tenantId, current._id, { $set: { minimumGroupSize } }, { expectedVersion });
+    if (!updated) throw new Error(`organization for tenant ${tenantId} vanished during update`);
     return updated;
   }
 

@@ -12,6 +12,10 @@ export interface User extends TenantDocument {
   email: string | null;
   orgRole: OrgRole;
   lastSeenAt: Date;
+  /** Optional profile attributes (Power BI feed attributes Department, Manager, Location); org admins set them. */
+  department?: string | null;
+  managerName?: string | null;
+  location?: string | null;
 }
 
 export interface SeenUser {
