@@ -107,11 +107,12 @@ function preferredPageSize(req: Request, res: Response): number {
 }
 
 function nextLink(base: string, odata: Record<string, string>, nextSkip: number, skip: number, top: number | null): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(odata)) if (key !== "$skip" && key !== "$top") params.set(key, value);
-  params.set("$skip", String(nextSkip));
-  if (top !== null) params.set("$top", String(skip + top - nextSkip));
-  return `${base}?${params.toString().replace(/\+/g, "%20")}`;
+  const params = Object.entries(odata).filter(([key]) => key !== "$skip" && key !== "$top");
+  params.push(["$skip", String(nextSkip)]);
+  if (top !== null) params.push(["$top", String(skip + top - nextSkip)]);
+  // `$` stays literal in option names, as OData clients write them.
+  const encode = (text: string) => encodeURIComponent(text).replace(/%24/g, "$");
+  return `${base}?${params.map(([key, value]) => `${encode(key)}=${encodeURIComponent(value)}`).join("&")}`;
 }
 
 const toJson = (row: Row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
