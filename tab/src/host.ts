@@ -1,6 +1,17 @@
 import { app, authentication } from "@microsoft/teams-js";
 
-export type Host = { kind: "teams"; theme: "default" | "dark" | "contrast" } | { kind: "browser" };
+export type Theme = "default" | "dark" | "contrast";
+
+export interface TeamsPlace {
+  /** Frame the tab is shown in: `content`, `settings` (configuration page), `remove`… */
+  frameContext: string;
+  teamName: string | null;
+  channelName: string | null;
+  groupId: string | null;
+  chatId: string | null;
+}
+
+export type Host = { kind: "teams"; theme: Theme; place: TeamsPlace } | { kind: "browser" };
 
 /**
  * Are we inside Teams? teams-js rejects at once at top level but waits up to 60 s inside a
@@ -15,7 +26,19 @@ export async function detectHost(timeoutMs = 4_000): Promise<Host> {
     ]);
     const context = await app.getContext();
     const theme = context.app.theme === "dark" || context.app.theme === "contrast" ? context.app.theme : "default";
-    return { kind: "teams", theme };
+    const place: TeamsPlace = {
+      frameContext: String(context.page.frameContext ?? "content"),
+      teamName: context.team?.displayName ?? null,
+      channelName: context.channel?.displayName ?? null,
+      groupId: context.team?.groupId ?? null,
+      chatId: context.chat?.id ?? null,
+    };
+    try {
+      app.notifySuccess();
+    } catch {
+      // Older hosts do not track app loading.
+    }
+    return { kind: "teams", theme, place };
   } catch {
     return { kind: "browser" };
   }
@@ -24,4 +47,13 @@ export async function detectHost(timeoutMs = 4_000): Promise<Host> {
 /** Teams SSO: an Entra access token for Pacer's API (audience api://<host>/<client id>). */
 export function teamsToken(): Promise<string> {
   return authentication.getAuthToken();
+}
+
+/** Teams tells a running tab when the user switches theme. */
+export function onTeamsThemeChange(handler: (theme: Theme) => void): void {
+  try {
+    app.registerOnThemeChangeHandler((theme) => handler(theme === "dark" || theme === "contrast" ? theme : "default"));
+  } catch {
+    // not supported by this host
+  }
 }

@@ -1,0 +1,165 @@
+import { Field, Input, Radio, RadioGroup, Select, Textarea, makeStyles, tokens } from "@fluentui/react-components";
+import { useState } from "react";
+import { kindLabel } from "../format.js";
+import { useSession } from "../session.js";
+import type { KeyResult, Measurement } from "../types.js";
+import { FormDialog, fieldError, parseNumber, useSubmission, type FieldErrors } from "./formKit.js";
+
+const useStyles = makeStyles({
+  row: { display: "flex", gap: tokens.spacingHorizontalM, flexWrap: "wrap", "& > *": { flex: "1 1 120px" } },
+});
+
+interface Props {
+  objectiveId: string;
+  keyResult?: KeyResult;
+  onClose: () => void;
+  onSaved: (kr: KeyResult) => void;
+}
+
+type Kind = Measurement["kind"];
+const str = (n: number | undefined) => (n === undefined ? "" : String(n));
+
+export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Props) {
+  const s = useStyles();
+  const { api, users } = useSession();
+  const m = keyResult?.measurement;
+  const [version, setVersion] = useState(keyResult?.version);
+  const [title, setTitle] = useState(keyResult?.title ?? "");
+  const [description, setDescription] = useState(keyResult?.description ?? "");
+  const [ownerUserId, setOwnerUserId] = useState(keyResult?.ownerUserId ?? "");
+  const [weight, setWeight] = useState(str(keyResult?.weight ?? 1));
+  const [kind, setKind] = useState<Kind>(m?.kind ?? "percent");
+  const [start, setStart] = useState(m?.kind === "metric" ? str(m.start) : "0");
+  const [target, setTarget] = useState(m?.kind === "metric" ? str(m.target) : "");
+  const [threshold, setThreshold] = useState(m?.kind === "kpi" ? str(m.threshold) : "");
+  const [direction, setDirection] = useState<"above" | "below">(m?.kind === "kpi" ? m.direction : "above");
+  const [unit, setUnit] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? (m.unit ?? "") : "");
+  const [decimals, setDecimals] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? str(m.decimals) : "0");
+  const { busy, error, conflict, fieldErrors, submit } = useSubmission();
+
+  const measurement = (): Measurement | FieldErrors => {
+    const errors: FieldErrors = {};
+    const dec = parseNumber(decimals);
+    if (kind === "metric" || kind === "kpi") {
+      if (dec === undefined || !Number.isInteger(dec) || dec < 0 || dec > 6) errors["measurement.decimals"] = "A whole number from 0 to 6.";
+      if (unit.trim().length > 20) errors["measurement.unit"] = "At most 20 characters.";
+    }
+    const u = unit.trim() || null;
+    if (kind === "metric") {
+      const a = parseNumber(start);
+      const b = parseNumber(target);
+      if (a === undefined) errors["measurement.start"] = "Enter the starting value.";
+      if (b === undefined) errors["measurement.target"] = "Enter the target value.";
+      else if (a !== undefined && a === b) errors["measurement.target"] = "The target must differ from the start.";
+      if (Object.keys(errors).length) return errors;
+      return { kind, start: a!, target: b!, unit: u, decimals: dec! };
+    }
+    if (kind === "kpi") {
+      const t = parseNumber(threshold);
+      if (t === undefined) errors["measurement.threshold"] = "Enter the threshold.";
+      if (Object.keys(errors).length) return errors;
+      return { kind, threshold: t!, direction, unit: u, decimals: dec! };
+    }
+    return { kind };
+  };
+
+  const validate = () => {
+    const errors: FieldErrors = {};
+    if (!title.trim()) errors.title = "Give the key result a title.";
+    else if (title.trim().length > 300) errors.title = "At most 300 characters.";
+    const w = parseNumber(weight);
+    if (w === undefined || w <= 0 || w > 1000) errors.weight = "A number above 0 (at most 1000).";
+    const built = measurement();
+    if (!("kind" in built)) Object.assign(errors, built);
+    return errors;
+  };
+
+  const save = () =>
+    submit(
+      async () => {
+        const body = {
+          title: title.trim(),
+          description: description.trim(),
+          ownerUserId: ownerUserId || null,
+          weight: parseNumber(weight)!,
+          measurement: measurement() as Measurement,
+        };
+        const saved = keyResult ? await api.patch<KeyResult>(`/key-results/${keyResult.id}`, { ...body, version }) : await api.post<KeyResult>("/key-results", { ...body, objectiveId });
+        onSaved(saved);
+      },
+      {
+        validate,
+        onConflict: async () => {
+          if (keyResult) setVersion((await api.get<KeyResult>(`/key-results/${keyResult.id}`)).version);
+        },
+      },
+    );
+
+  const e = (path: string) => fieldError(fieldErrors, path);
+  const people = [...users.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <FormDialog title={keyResult ? "Edit key result" : "New key result"} open onClose={onClose} onSubmit={() => void save()} submitLabel={keyResult ? "Save" : "Add key result"} busy={busy} error={error} conflict={conflict} testId="kr-dialog">
+      <Field label="Title" required validationMessage={e("title")}>
+        <Input value={title} onChange={(_, d) => setTitle(d.value)} maxLength={300} name="title" />
+      </Field>
+      <Field label="Description" validationMessage={e("description")}>
+        <Textarea value={description} onChange={(_, d) => setDescription(d.value)} name="description" />
+      </Field>
+      <Field label="Measured as" validationMessage={e("measurement") ?? e("measurement.kind")}>
+        <RadioGroup value={kind} onChange={(_, d) => setKind(d.value as Kind)} layout="horizontal" name="kind">
+          {(Object.keys(kindLabel) as Kind[]).map((k) => (
+            <Radio key={k} value={k} label={kindLabel[k]} />
+          ))}
+        </RadioGroup>
+      </Field>
+      {kind === "metric" && (
+        <div className={s.row}>
+          <Field label="Start" required validationMessage={e("measurement.start")}>
+            <Input value={start} onChange={(_, d) => setStart(d.value)} inputMode="decimal" name="start" />
+          </Field>
+          <Field label="Target" required validationMessage={e("measurement.target")}>
+            <Input value={target} onChange={(_, d) => setTarget(d.value)} inputMode="decimal" name="target" />
+          </Field>
+        </div>
+      )}
+      {kind === "kpi" && (
+        <div className={s.row}>
+          <Field label="Keep the value" validationMessage={e("measurement.direction")}>
+            <Select value={direction} onChange={(_, d) => setDirection(d.value as "above" | "below")} name="direction">
+              <option value="above">at or above</option>
+              <option value="below">at or below</option>
+            </Select>
+          </Field>
+          <Field label="Threshold" required validationMessage={e("measurement.threshold")}>
+            <Input value={threshold} onChange={(_, d) => setThreshold(d.value)} inputMode="decimal" name="threshold" />
+          </Field>
+        </div>
+      )}
+      {(kind === "metric" || kind === "kpi") && (
+        <div className={s.row}>
+          <Field label="Unit" hint="e.g. %, orgs, min" validationMessage={e("measurement.unit")}>
+            <Input value={unit} onChange={(_, d) => setUnit(d.value)} maxLength={20} name="unit" />
+          </Field>
+          <Field label="Decimals" validationMessage={e("measurement.decimals")}>
+            <Input value={decimals} onChange={(_, d) => setDecimals(d.value)} inputMode="numeric" name="decimals" />
+          </Field>
+        </div>
+      )}
+      <div className={s.row}>
+        <Field label="Owner" hint="Defaults to the objective's owner" validationMessage={e("ownerUserId")}>
+          <Select value={ownerUserId} onChange={(_, d) => setOwnerUserId(d.value)} name="owner">
+            <option value="">The objective's owner</option>
+            {people.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Weight" validationMessage={e("weight")}>
+          <Input value={weight} onChange={(_, d) => setWeight(d.value)} inputMode="decimal" name="weight" />
+        </Field>
+      </div>
+    </FormDialog>
+  );
+}

@@ -1,0 +1,182 @@
+import {
+  Button,
+  Card,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Subtitle2,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title3,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import { useState } from "react";
+import { errorMessage } from "../api.js";
+import { useSession } from "../session.js";
+import type { User } from "../types.js";
+
+const useStyles = makeStyles({
+  page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, maxWidth: "960px" },
+  row: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "flex-end", flexWrap: "wrap" },
+  tableWrap: { overflowX: "auto" },
+});
+
+type Role = User["orgRole"];
+
+/** Organisation settings: people's roles, periods, data sources. Loaded on demand (code-split). */
+export default function AdminPage() {
+  const s = useStyles();
+  const { api, me, users, periods, isAdmin, teams, userName, reloadDirectory } = useSession();
+  const [notice, setNotice] = useState<{ intent: "success" | "error"; text: string } | undefined>();
+  const [quarter, setQuarter] = useState("");
+  const [quarterError, setQuarterError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const isOwner = me.user.orgRole === "owner";
+
+  const run = async (action: () => Promise<unknown>, success: string) => {
+    setBusy(true);
+    setNotice(undefined);
+    try {
+      await action();
+      await reloadDirectory();
+      setNotice({ intent: "success", text: success });
+    } catch (e) {
+      setNotice({ intent: "error", text: errorMessage(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setRole = (user: User, orgRole: Role) => void run(() => api.patch(`/users/${user.id}/role`, { orgRole }), `${user.name} is now ${orgRole}.`);
+
+  const addQuarter = () => {
+    if (!/^\d{4}-Q[1-4]$/.test(quarter.trim())) {
+      setQuarterError("Write the quarter like 2027-Q1.");
+      return;
+    }
+    setQuarterError(undefined);
+    void run(() => api.post("/periods", { quarter: quarter.trim() }), `Added ${quarter.trim()}.`);
+  };
+
+  const people = [...users.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <section className={s.page} aria-labelledby="admin-title">
+      <Title3 as="h2" id="admin-title">
+        Admin
+      </Title3>
+      {!isAdmin && (
+        <MessageBar intent="info" data-testid="admin-readonly">
+          <MessageBarBody>
+            <MessageBarTitle>Read only</MessageBarTitle>
+            Only organisation owners and admins change these settings. You are a {me.user.orgRole}.
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {notice && (
+        <MessageBar intent={notice.intent} role={notice.intent === "error" ? "alert" : "status"} data-testid="notice">
+          <MessageBarBody>{notice.text}</MessageBarBody>
+        </MessageBar>
+      )}
+
+      <Card>
+        <Subtitle2 as="h3">Data sources</Subtitle2>
+        <MessageBar intent="warning" data-testid="integrations-unavailable">
+          <MessageBarBody>
+            <MessageBarTitle>Not yet available in the app</MessageBarTitle>
+            Connecting data sources (Azure DevOps, BigQuery, spreadsheets…) and linking them to key results is coming in a later version of the tab. Key results are
+            checked in by hand until then.
+          </MessageBarBody>
+        </MessageBar>
+      </Card>
+
+      <Card>
+        <Subtitle2 as="h3">People and roles</Subtitle2>
+        <div className={s.tableWrap}>
+          <Table aria-label="People and their roles" size="small">
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Name</TableHeaderCell>
+                <TableHeaderCell>Email</TableHeaderCell>
+                <TableHeaderCell>Role</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {people.map((u) => (
+                <TableRow key={u.id} data-testid="person">
+                  <TableCell>{u.name}</TableCell>
+                  <TableCell>{u.email ?? "—"}</TableCell>
+                  <TableCell>
+                    <Select
+                      aria-label={`Role of ${u.name}`}
+                      value={u.orgRole}
+                      disabled={!isAdmin || busy || ((u.orgRole === "owner") && !isOwner)}
+                      onChange={(_, d) => setRole(u, d.value as Role)}
+                      size="small"
+                    >
+                      <option value="member">Member</option>
+                      <option value="admin">Admin</option>
+                      <option value="owner" disabled={!isOwner}>
+                        Owner
+                      </option>
+                    </Select>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
+      </Card>
+
+      <Card>
+        <Subtitle2 as="h3">Periods</Subtitle2>
+        <ul>
+          {periods.map((p) => (
+            <li key={p.id}>
+              <Text>
+                {p.name} ({p.startDate} – {p.endDate}){p.current ? " · current" : ""}
+              </Text>
+            </li>
+          ))}
+        </ul>
+        {isAdmin && (
+          <form
+            className={s.row}
+            onSubmit={(e) => {
+              e.preventDefault();
+              addQuarter();
+            }}
+          >
+            <Field label="Add a quarter" validationMessage={quarterError}>
+              <Input value={quarter} onChange={(_, d) => setQuarter(d.value)} placeholder="2027-Q1" name="quarter" />
+            </Field>
+            <Button type="submit" disabled={busy}>
+              Add
+            </Button>
+          </form>
+        )}
+      </Card>
+
+      <Card>
+        <Subtitle2 as="h3">Teams</Subtitle2>
+        <ul>
+          {teams.map((t) => (
+            <li key={t.id}>
+              <Text>
+                {t.name}: owners {t.ownerIds.map(userName).join(", ") || "—"}, {t.memberIds.length} members
+              </Text>
+            </li>
+          ))}
+        </ul>
+      </Card>
+    </section>
+  );
+}
