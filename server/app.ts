@@ -7,13 +7,16 @@ import type { Logger } from "../core/log/logger.js";
 import type { OkrServices } from "../core/okr/okrService.js";
 import type { PowerBiService } from "../core/powerbi/powerBiService.js";
 import type { UserRepository } from "../core/store/repositories/users.js";
+import type { Integrations } from "../sync/integrations.js";
 import type { Store } from "../core/store/store.js";
 import { authConfigRoutes, identityRoutes } from "./api/v1/identityRoutes.js";
+import { integrationRoutes } from "./api/v1/integrationRoutes.js";
 import { objectiveRoutes } from "./api/v1/objectiveRoutes.js";
 import { openApiRoutes } from "./api/v1/openapi.js";
 import { organizationRoutes } from "./api/v1/organizationRoutes.js";
 import { powerBiRoutes } from "./api/v1/powerBiRoutes.js";
 import { projectRoutes } from "./api/v1/projectRoutes.js";
+import { pushRoutes } from "./api/v1/pushRoutes.js";
 import { ApiDescription } from "./http/apiRoute.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFoundHandler } from "./http/errorHandler.js";
@@ -32,6 +35,8 @@ export interface AppDeps {
   okr: OkrServices;
   /** The Power BI feed (core/powerbi): /odata and its admin endpoints. */
   powerbi: PowerBiService;
+  /** Integrations (sync/integrations.ts): catalogue, connections, KR links, push endpoint. */
+  integrations?: Integrations | undefined;
   clientId: string | undefined;
   /** The built tab (Vite output); served under /tab/ when present. */
   tabDir: string;
@@ -58,12 +63,14 @@ export function createApp(deps: AppDeps): Express {
     const described = new ApiDescription();
     api.use(authConfigRoutes({ dev: deps.authenticator.dev, clientId: deps.clientId }));
     api.use(openApiRoutes(described));
+    if (deps.integrations) api.use(pushRoutes(deps.integrations.push)); // authenticated by its secret URL token
     api.use(authenticate(deps.authenticator, deps.resolver));
     api.use(identityRoutes(deps.users));
     api.use(organizationRoutes(deps.okr, described));
     api.use(objectiveRoutes(deps.okr, described));
     api.use(projectRoutes(deps.okr, described));
     api.use(powerBiRoutes(deps.powerbi, described));
+    if (deps.integrations) api.use(integrationRoutes(deps.integrations, described));
     app.use("/api/v1", api);
     // Power BI OData feed: its own auth (API key), not behind the tab's sign-in.
     app.use("/odata", odataRoutes(deps.powerbi));

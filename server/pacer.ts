@@ -17,6 +17,7 @@ import { connectStore } from "../core/store/connectStore.js";
 import { OrganizationRepository } from "../core/store/repositories/organizations.js";
 import { UserRepository } from "../core/store/repositories/users.js";
 import type { Store } from "../core/store/store.js";
+import { createIntegrations, type Integrations } from "../sync/integrations.js";
 import { Scheduler } from "../sync/scheduler.js";
 import { createApp } from "./app.js";
 
@@ -31,6 +32,8 @@ export interface RunningPacer {
   authenticator: Authenticator;
   /** The OKR service layer; the bot and the sync engine call it and subscribe to `okr.events`. */
   okr: OkrServices;
+  /** Connector registry, integration services, sync engine, push endpoint. */
+  integrations: Integrations;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,8 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   const resolver = new CallerResolver(new OrganizationRepository(store), users);
   const okr = createOkrServices(store, { events: new EventBus((err, event) => log.error({ err, event }, "an event subscriber failed")) });
 
+  const integrations = await createIntegrations({ store, secrets, okr, log, defaultIntervalMinutes: config.PACER_SYNC_INTERVAL_MINUTES });
+
   const app = createApp({
     log,
     store,
@@ -81,6 +86,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     resolver,
     users,
     okr,
+    integrations,
     powerbi: createPowerBiService(store, okr),
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
@@ -94,6 +100,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   let scheduler: Scheduler | undefined;
   if (runsSync) {
     scheduler = new Scheduler(store, log.child({ component: "scheduler" }));
+    scheduler.register(integrations.engine.job());
     void prepared.then(() => scheduler?.start());
   }
   log.info({ port, role: config.PACER_ROLE }, `Pacer is listening on http://localhost:${port}`);
@@ -106,6 +113,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     scheduler,
     authenticator,
     okr,
+    integrations,
     async close() {
       abortPrepare.abort();
       await new Promise<void>((resolve) => {
