@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { OData } from "@odata/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { childrenNamed, parseXml, type XmlElement } from "../../support/xml.js";
@@ -229,6 +230,28 @@ describe("the OData feed", () => {
       { Title: "Objective 6", AttributeName: "Department", AttributeValue: "Operations" },
       { Title: "Objective 6", AttributeName: "Team", AttributeValue: "Ops" },
     ]);
+  });
+});
+
+describe("read by an independent OData v4 client (@odata/client)", () => {
+  const client = () =>
+    OData.New4({ serviceEndpoint: queries.rowLevel!.url, commonHeaders: { authorization: `Bearer ${keys.admin}` } });
+
+  it("queries an entity set with $filter, $orderby, $select and $top as the client builds them", async () => {
+    const objectives = client().getEntitySet<{ Title: string; Progress: number }>("Objectives");
+    const options = OData.newOptions()
+      .filter(OData.newFilter().property("Progress").ge(30))
+      .orderby("Progress", "desc")
+      .select(["Title", "Progress"])
+      .top(2);
+    const rows = await objectives.query(options);
+    expect(rows.map((r) => r.Progress)).toEqual([60, 50]);
+    expect(Object.keys(rows[0]!).sort()).toEqual(["Progress", "Title"]);
+  });
+
+  it("counts through the client", async () => {
+    const count = await client().getEntitySet("Objectives").count(OData.newFilter().property("Progress").gt(15));
+    expect(count).toBe(5);
   });
 });
 
