@@ -1,0 +1,150 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
+import { apiClient, person, type Reply } from "../okr/support.js";
+
+/**
+ * The "bigquery" connector through Pacer's real HTTP link flow: enable, test and create a
+ * connection, preview (refused DML, then a value), save, refresh, a failing refresh that keeps the
+ * last value, and a link whose connection was deleted. Google is simulated with nock (fixtures in
+ * tests/fixtures/bigquery); the loopback Pacer server stays reachable.
+ */
+const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/bigquery");
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(fixturesDir, `${name}.json`), "utf8")) as { doc: string; status: number; body: Record<string, any> };
+
+const API = "https://bigquery.googleapis.com";
+const PROJECT = "pacer-analytics";
+const BASE = `/bigquery/v2/projects/${PROJECT}`;
+
+let pacer: TestPacer;
+let api: ReturnType<typeof apiClient>;
+const tenant = randomUUID();
+const owner = person(tenant, "Olga Owner");
+let keyResultId = "";
+let connectionId = "";
+let serviceAccountKey = "";
+
+const ok = (reply: Reply, status = 200) => {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+  return reply.body;
+};
+
+const token = () => nock("https://oauth2.googleapis.com").post("/token").reply(200, fixture("token").body);
+function dryRun(statementType = "SELECT") {
+  const answer = fixture("dryrun-select");
+  answer.body.statistics.query.statementType = statementType;
+  if (statementType !== "SELECT") delete answer.body.statistics.query.schema;
+  return nock(API).post(`${BASE}/jobs`).query({ prettyPrint: "false" }).reply(answer.status, answer.body);
+}
+const jobsQuery = (name: string) => {
+  const answer = fixture(name);
+  return nock(API).post(`${BASE}/queries`).query({ prettyPrint: "false" }).reply(answer.status, answer.body);
+};
+const config = { projectId: PROJECT, location: "US" };
+const query = "SELECT COUNT(*) AS signups FROM `pacer-analytics.shop.signups`";
+
+beforeAll(async () => {
+  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  serviceAccountKey = JSON.stringify({
+    type: "service_account",
+    project_id: PROJECT,
+    private_key_id: "3f1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e",
+    private_key: pair.privateKey.export({ type: "pkcs8", format: "pem" }),
+    client_email: `pacer-reader@${PROJECT}.iam.gserviceaccount.com`,
+    token_uri: "https://oauth2.googleapis.com/token",
+  });
+  pacer = await startTestPacer();
+  api = apiClient(pacer);
+  ok(await api(owner, "GET", "/me"));
+  const periodId = ok(await api(owner, "GET", "/periods/current")).id;
+  const objective = ok(
+    await api(owner, "POST", "/objectives", { title: "Grow", periodId, keyResults: [{ title: "Signups 0 → 100", measurement: { kind: "metric", start: 0, target: 100, unit: "signups" } }] }),
+    201,
+  );
+  keyResultId = objective.keyResults[0].id;
+});
+afterAll(async () => {
+  await pacer?.close();
+});
+beforeEach(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+});
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  expect(pending, "every simulated Google answer was used").toEqual([]);
+});
+
+describe("BigQuery through the HTTP link flow", () => {
+  it("an admin enables BigQuery, tests and creates a connection (the key is never returned)", async () => {
+    ok(await api(owner, "POST", "/integrations/bigquery/enable", {}));
+    token();
+    dryRun();
+    const test = ok(await api(owner, "POST", "/integrations/bigquery/connections/test", { config, secrets: { serviceAccountKey } }));
+    expect(test).toMatchObject({ ok: true, errorType: null });
+    expect(test.message).toContain(`Connected to BigQuery project ${PROJECT} (location US) as pacer-reader@`);
+
+    const created = ok(await api(owner, "POST", "/integrations/bigquery/connections", { name: "Analytics (prod)", visibility: "shared", config, secrets: { serviceAccountKey } }), 201);
+    expect(created.secretNames).toEqual(["serviceAccountKey"]);
+    expect(JSON.stringify(created)).not.toContain("PRIVATE KEY");
+    expect(created.config).toMatchObject({ projectId: PROJECT, maximumBytesBilled: 1_000_000_000, credentials: "serviceAccountKey" });
+    connectionId = created.id;
+  });
+
+  it("a bad key is refused by the connection form with the field named", async () => {
+    const reply = await api(owner, "POST", "/integrations/bigquery/connections", { name: "Broken", config, secrets: { serviceAccountKey: "{\"type\":\"authorized_user\"}" } });
+    expect(reply.status).toBe(400);
+    expect(JSON.stringify(reply.body)).toContain("secrets.serviceAccountKey");
+  });
+
+  it("preview refuses DML with the reason, then previews a SELECT's value and bytes", async () => {
+    token();
+    dryRun("DELETE");
+    const refused = await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query: "DELETE FROM shop.signups WHERE TRUE" } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ id: "source_error", details: { type: "config" } });
+    expect(refused.body.error.message).toMatch(/DML statement \(DELETE\)/);
+
+    token();
+    dryRun();
+    jobsQuery("query-complete");
+    const preview = ok(await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query } }));
+    expect(preview).toMatchObject({ value: 42, details: "Dry run would scan 1.2 MB (limit 1 GB); scanned 1.2 MB, billed 10.5 MB" });
+  });
+
+  it("saves the link, refreshes it, and keeps the last value when BigQuery then denies access", async () => {
+    ok(await api(owner, "PUT", `/key-results/${keyResultId}/link`, { connectionId, source: { query } }));
+    token();
+    dryRun();
+    jobsQuery("query-complete");
+    const refreshed = ok(await api(owner, "POST", `/key-results/${keyResultId}/link/refresh`));
+    expect(refreshed).toMatchObject({ ok: true, value: 42 });
+
+    token();
+    const denied = fixture("error-access-denied");
+    nock(API).post(`${BASE}/jobs`).query(true).reply(denied.status, denied.body);
+    const failed = await api(owner, "POST", `/key-results/${keyResultId}/link/refresh`);
+    expect(failed.status).toBe(422);
+    expect(failed.body.error.message).toMatch(/lacks the `bigquery\.jobs\.create` permission/);
+    const link = ok(await api(owner, "GET", `/key-results/${keyResultId}/link`));
+    expect(link).toMatchObject({ lastValue: 42, lastError: { type: "config" } });
+  });
+
+  it("a link whose connection was deleted keeps its value, says so, and refuses to refresh", async () => {
+    const reply = await api(owner, "DELETE", `/connections/${connectionId}`);
+    expect(reply.status).toBeLessThan(300);
+    const link = ok(await api(owner, "GET", `/key-results/${keyResultId}/link`));
+    expect(link).toMatchObject({ status: "paused", statusText: "connection removed", lastValue: 42 });
+    const refresh = await api(owner, "POST", `/key-results/${keyResultId}/link/refresh`);
+    expect(refresh.status).toBe(409);
+    expect(refresh.body.error.id).toBe("connection_removed");
+    const preview = await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query } });
+    expect(preview.status).toBe(404);
+  });
+});
