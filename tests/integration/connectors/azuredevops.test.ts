@@ -47,8 +47,8 @@ function serveBatch(scope: nock.Scope, items: readonly Item[]) {
       .reply(200, batch(slice));
   }
 }
-const serveStates = (scope: nock.Scope, type: string, body: unknown) =>
-  scope.get(`${P}/_apis/wit/workitemtypes/${encodeURIComponent(type).replace(/%20/g, "%20")}/states`).query(v).reply(200, body);
+const serveStates = (scope: nock.Scope, type: string, body: nock.Body) =>
+  scope.get(`${P}/_apis/wit/workitemtypes/${encodeURIComponent(type)}/states`).query(v).reply(200, body);
 
 beforeEach(() => {
   nock.disableNetConnect();
