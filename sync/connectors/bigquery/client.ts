@@ -106,7 +106,7 @@ export class BigQueryCalls {
       method: "POST",
       uri: "/jobs",
       json: {
-        jobReference: { projectId: this.connection.projectId, ...(this.connection.location ? { location: this.connection.location } : {}) },
+        jobReference: { projectId: this.connection.projectId, jobId: `pacer_dryrun_${randomUUID().replaceAll("-", "")}`, ...(this.connection.location ? { location: this.connection.location } : {}) },
         configuration: {
           dryRun: true,
           query: { query, useLegacySql: false, maximumBytesBilled: String(this.connection.maximumBytesBilled) },

@@ -83,7 +83,11 @@ function dryRun(patch: (job: Body) => void = () => {}, check: (body: Body) => bo
   const answer = fixture("dryrun-select");
   patch(answer.body);
   return nock(api)
-    .post(`${BASE}/jobs`, (body: Body) => body.configuration?.dryRun === true && body.configuration?.query?.useLegacySql === false && check(body))
+    .post(
+      `${BASE}/jobs`,
+      (body: Body) =>
+        body.configuration?.dryRun === true && body.configuration?.query?.useLegacySql === false && /^pacer_dryrun_[0-9a-f]{32}$/.test(body.jobReference?.jobId) && check(body),
+    )
     .query({ prettyPrint: "false" })
     .reply(answer.status, answer.body);
 }
