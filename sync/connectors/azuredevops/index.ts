@@ -120,7 +120,7 @@ const azuredevops: ConnectorDefinition<AdoConfig, AdoSecrets, Source> = {
       const result = await client.runQuery(text);
       return [asResource(query, uniqueIds(result.links).length)];
     }
-    if (!text) throw configError("Type part of a shared query's name.");
+    if (!text) return [];
     return (await client.searchQueries(text)).filter(isSharedQuery).map((q) => asResource(q));
   },
 

@@ -86,6 +86,16 @@ describe("Azure DevOps connection", () => {
     expect(error.message).toMatch(/personal access token .*HTTP 203, a sign-in page.*Work Items: Read/);
   });
 
+  it.each([
+    [202, { "Content-Type": "text/html" }],
+    [302, { Location: "https://app.vssps.visualstudio.com/_signin?realm=dev.azure.com" }],
+  ] as const)("treats HTTP %i to a sign-in page as refused credentials", async (status, headers) => {
+    ado().get(`${P}/_apis/wit/queries`).query(true).reply(status, status === 202 ? errors.signInPage : "", headers);
+    const error = await caught(azuredevops.testConnection(ctx()));
+    expect(error.type).toBe("auth");
+    expect(error.message).toContain(`HTTP ${status}, a sign-in page`);
+  });
+
   it("maps 401 to an auth error", async () => {
     ado().get(`${P}/_apis/wit/queries`).query(true).reply(401, "", { "WWW-Authenticate": "Basic realm=\"https://dev.azure.com/\"" });
     const error = await caught(azuredevops.testConnection(ctx()));
@@ -120,6 +130,10 @@ describe("Azure DevOps shared query search", () => {
     expect(found).toEqual([
       { id: queries.ids.openBugs, name: "Shared Queries/Quality/Open bugs", kind: "flat query", source: { queryId: queries.ids.openBugs, queryName: "Open bugs" } },
     ]);
+  });
+
+  it("offers nothing before a search is typed", async () => {
+    expect(await azuredevops.listResources!(ctx(), { search: "  " })).toEqual([]);
   });
 
   it("answers a chosen query with its count of matching work items (each once)", async () => {
