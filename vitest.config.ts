@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: `unit` (pure functions, no I/O) and `integration` (real FerretDB started once by
- * the global setup, a fresh database per test file, Pacer's real HTTP endpoints). `npm test` runs both.
+ * Three projects: `unit` (pure functions, no I/O), `integration` (real FerretDB started once by
+ * the global setup, a fresh database per test file, Pacer's real HTTP endpoints) and `e2e` (the built
+ * tab in headless Chromium). `npm test` runs them all.
  */
 export default defineConfig({
   test: {
@@ -21,6 +22,18 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["tests/support/globalFerretDb.ts"],
           testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Browser tests: the built tab in Debian's headless Chromium against a real Pacer; one file at a time (two cores).
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/support/globalFerretDb.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },

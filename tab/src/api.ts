@@ -78,11 +78,14 @@ export class ApiClient {
       this.token = undefined;
       throw error instanceof ApiRequestError ? error : new ApiRequestError(401, { id: "unauthenticated", message: `Sign-in failed: ${(error as Error).message}` });
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    // x-pacer-client marks what the tab writes (check-ins, comments) with origin "tab" in the feed.
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, "x-pacer-client": "tab" };
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     try {
-      response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      // no-store: an objective's ETag is its own version, which a KR check-in does not change, so a
+      // revalidated (304) cached copy would show stale progress.
+      response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
     } catch {
       throw new ApiRequestError(0, { id: "network", message: "Pacer cannot be reached. Check your connection and try again." });
     }
