@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import express, { type Express } from "express";
+import type { PacerBot } from "../bot/pacerBot.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { CallerResolver } from "../core/auth/callerResolver.js";
 import type { Logger } from "../core/log/logger.js";
@@ -40,6 +41,8 @@ export interface AppDeps {
   clientId: string | undefined;
   /** The built tab (Vite output); served under /tab/ when present. */
   tabDir: string;
+  /** The Teams bot (POST /api/messages); absent on a sync-only process. */
+  bot?: PacerBot | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -58,6 +61,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.web) {
+    // Bot Framework activities carry their own authentication (a Bot Framework JWT), checked by the bot adapter.
+    if (deps.bot) app.post("/api/messages", express.json({ limit: "1mb" }), deps.bot.handler);
+
     const api = express.Router();
     api.use(express.json({ limit: "1mb" }));
     const described = new ApiDescription();

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createPacerBot, type PacerBot } from "../bot/pacerBot.js";
 import { Authenticator } from "../core/auth/authenticator.js";
 import { CallerResolver } from "../core/auth/callerResolver.js";
 import { DevTokenIssuer } from "../core/auth/devTokens.js";
@@ -34,6 +35,8 @@ export interface RunningPacer {
   okr: OkrServices;
   /** Connector registry, integration services, sync engine, push endpoint. */
   integrations: Integrations;
+  /** The Teams bot, on processes that serve HTTP (`web`, `all`). */
+  bot: PacerBot | undefined;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,8 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
 
   const integrations = await createIntegrations({ store, secrets, okr, log, defaultIntervalMinutes: config.PACER_SYNC_INTERVAL_MINUTES });
 
+  const bot = web ? createPacerBot({ config, log, store, okr, resolver }) : undefined;
+
   const app = createApp({
     log,
     store,
@@ -90,6 +95,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     powerbi: createPowerBiService(store, okr),
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
+    bot,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -114,8 +120,10 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     authenticator,
     okr,
     integrations,
+    bot,
     async close() {
       abortPrepare.abort();
+      bot?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

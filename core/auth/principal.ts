@@ -5,7 +5,7 @@ export interface Principal {
   name?: string | undefined;
   email?: string | undefined;
   /** How the token was verified. */
-  via: "entra" | "dev";
+  via: "entra" | "dev" | "bot";
 }
 
 export interface TokenVerifier {

@@ -67,6 +67,17 @@ export const envSchema = z
 
     BOT_ID: optionalText,
     BOT_PASSWORD: optionalText,
+    /** The bot's Entra tenant: set for a single-tenant bot registration (the Azure default since 2025). */
+    BOT_TENANT_ID: optionalText,
+    // botbuilder's own override keys, under their botbuilder names (sovereign clouds, local test
+    // doubles). Set all of the five endpoint keys or none; unset uses the public Azure cloud.
+    ToBotFromChannelOpenIdMetadataUrl: optionalText.pipe(z.url().optional()),
+    ToBotFromChannelTokenIssuer: optionalText,
+    ToChannelFromBotLoginUrl: optionalText.pipe(z.url().optional()),
+    ToChannelFromBotOAuthScope: optionalText,
+    OAuthUrl: optionalText.pipe(z.url().optional()),
+    CallerId: optionalText,
+    ChannelService: optionalText,
 
     AAD_APP_CLIENT_ID: optionalText,
     TAB_ENDPOINT: optionalText.pipe(z.url({ message: "must be a URL such as https://pacer.example.com" }).optional()),
@@ -102,6 +113,21 @@ function productionProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+/** The botbuilder endpoint overrides only work as a complete set (botbuilder ignores its defaults once one is set). */
+export const BOT_ENDPOINT_KEYS = [
+  "ToBotFromChannelOpenIdMetadataUrl",
+  "ToBotFromChannelTokenIssuer",
+  "ToChannelFromBotLoginUrl",
+  "ToChannelFromBotOAuthScope",
+  "OAuthUrl",
+] as const;
+
+function botOverrideProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = BOT_ENDPOINT_KEYS.filter((key) => (env[key] ?? "").trim() !== "");
+  if (set.length === 0 || set.length === BOT_ENDPOINT_KEYS.length) return [];
+  return BOT_ENDPOINT_KEYS.filter((key) => !set.includes(key)).map((key) => `${key}: required when ${set.join(", ")} is set (set all of ${BOT_ENDPOINT_KEYS.join(", ")} or none)`);
+}
+
 export type Env = z.output<typeof envSchema>;
 
 export interface Config extends Env {
@@ -122,6 +148,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
   const problems = [
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`)),
     ...productionProblems(env),
+    ...botOverrideProblems(env),
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return { ...result.data, dataDir: path.resolve(cwd, result.data.PACER_DATA_DIR) };

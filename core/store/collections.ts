@@ -84,6 +84,36 @@ export const collectionSpecs: CollectionSpec[] = [
       { key: { tenantId: 1, parentId: 1 }, name: "tenant_parent" },
     ],
   },
+  // Teams bot (bot/): where Pacer may post, which conversations get progress cards, which Teams
+  // threads mirror which OKR feed, which inbound activities were already handled (unique _id).
+  {
+    name: "botConversations",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, userId: 1 }, name: "tenant_user" }],
+  },
+  {
+    name: "botSubscriptions",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, createdAt: 1 }, name: "tenant_created" }],
+  },
+  {
+    name: "botThreads",
+    tenantScoped: true,
+    indexes: [
+      { key: { tenantId: 1, subjectId: 1 }, name: "tenant_subject" },
+      { key: { tenantId: 1, conversationId: 1, rootActivityId: 1 }, name: "tenant_conversation_root" },
+    ],
+  },
+  {
+    name: "botProcessedActivities",
+    tenantScoped: true,
+    indexes: [],
+  },
+  {
+    name: "botReactions",
+    tenantScoped: true,
+    indexes: [{ key: { tenantId: 1, commentId: 1 }, name: "tenant_comment" }],
+  },
   // Optimistic-concurrency claims (TenantCollection.update): one per in-flight versioned write, deleted right after.
   {
     name: "versionClaims",
