@@ -124,6 +124,7 @@ describe("personal tab (browser, dev sign-in)", () => {
     // Persisted: a reload shows the same comment.
     await page.reload();
     await page.locator('[data-testid="feed-entry"][data-kind="comment"]', { hasText: "Great pace, keep going" }).waitFor();
+    await page.getByTestId("chart").waitFor();
     await screenshot(page, "kr-detail");
   });
 

@@ -260,7 +260,7 @@ export function KeyResultDetail({ id }: { id: string }) {
                       {formatDateTime(c.at)} · {c.source.kind === "integration" ? "data source" : userName(c.authorId)}
                       {c.late ? " · late" : ""}
                     </Caption1>
-                    {c.note && <Body1 as="p">{c.note}</Body1>}
+                    {c.note && <Body1 as="p" block style={{ margin: "2px 0" }}>{c.note}</Body1>}
                   </li>
                 ))}
               </ul>
@@ -274,11 +274,11 @@ export function KeyResultDetail({ id }: { id: string }) {
             <ul className={s.feed} aria-label="Activity feed" data-testid="feed">
               {topLevel.map((a) => (
                 <li key={a.id} className={`${s.entry} ${a.kind === "comment" ? s.comment : ""}`} data-testid="feed-entry" data-kind={a.kind}>
-                  <Caption1 className={s.muted}>
+                  <Caption1 block className={s.muted}>
                     {kindText[a.kind] ?? a.kind} · {a.authorId ? userName(a.authorId) : a.origin === "sync" ? "Data source" : "Pacer"} · {formatDateTime(a.at)}
                     {a.origin === "teams" ? " · from Teams" : ""}
                   </Caption1>
-                  <Body1 as="p" style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
+                  <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
                     {a.text}
                   </Body1>
                   {a.kind === "comment" && !a.id.startsWith("pending-") && (
@@ -291,10 +291,10 @@ export function KeyResultDetail({ id }: { id: string }) {
                         <ul className={s.replies} aria-label="Replies">
                           {repliesOf(a.id).map((r) => (
                             <li key={r.id} className={`${s.entry} ${s.comment}`}>
-                              <Caption1 className={s.muted}>
+                              <Caption1 block className={s.muted}>
                                 {userName(r.authorId)} · {formatDateTime(r.at)}
                               </Caption1>
-                              <Body1 as="p" style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
+                              <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
                                 {r.text}
                               </Body1>
                             </li>
