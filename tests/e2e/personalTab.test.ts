@@ -166,6 +166,15 @@ describe("personal tab (browser, dev sign-in)", () => {
     await page.getByTestId("notice").getByText(`Carried “${title}” over`).waitFor();
   });
 
+  it("lists the integrations on the admin page and lets an admin enable one", async () => {
+    await page.goto(`${pacer.url}/tab/#/admin`);
+    const item = page.getByTestId("integration").filter({ hasText: "Web JSON" });
+    await item.getByText("Web JSON · disabled").waitFor();
+    await item.getByRole("button", { name: "Enable Web JSON" }).click();
+    await item.getByText("Web JSON · enabled").waitFor();
+    await screenshot(page, "admin");
+  });
+
   it("refuses a member the admin-only actions", async () => {
     const member = await browser.newPage({ viewport: { width: 1024, height: 800 } });
     const oid = randomUUID();
@@ -173,8 +182,10 @@ describe("personal tab (browser, dev sign-in)", () => {
     await expect.poll(() => member.getByTestId("signed-in").textContent()).toContain("Mia Member");
     await member.getByTestId("admin-readonly").waitFor();
     expect(await member.getByLabel("Role of Dana Demo").isDisabled()).toBe(true);
-    // Data sources are not offered yet: the page says so instead of showing anything fake.
+    // Members see the catalogue without enable/disable; connecting is not in the UI yet, and the page says so.
     await member.getByTestId("integrations-unavailable").waitFor();
+    await member.getByTestId("integration").first().waitFor();
+    expect(await member.getByRole("button", { name: /^(Enable|Disable) / }).count()).toBe(0);
 
     // The server refuses too, whatever the UI offers.
     const refused = await member.evaluate(async (oid) => {
