@@ -66,6 +66,15 @@ export function createApp(deps: AppDeps): Express {
 
     const api = express.Router();
     api.use(express.json({ limit: "1mb" }));
+    // API ETags are document versions for If-Match, not validators of the whole answer (an
+    // objective's body carries its KRs and computed progress, which change without its version):
+    // never answer 304 from them, and keep private data out of caches.
+    api.use((req, res, next) => {
+      res.setHeader("Cache-Control", "no-store");
+      delete req.headers["if-none-match"];
+      delete req.headers["if-modified-since"];
+      next();
+    });
     const described = new ApiDescription();
     api.use(authConfigRoutes({ dev: deps.authenticator.dev, clientId: deps.clientId }));
     api.use(openApiRoutes(described));

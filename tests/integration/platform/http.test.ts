@@ -82,3 +82,30 @@ describe("request logs", () => {
     expect(text).toContain("[redacted]");
   });
 });
+
+describe("API caching", () => {
+  it("never answers 304 from a version ETag: an objective's progress changes with its KRs' check-ins", async () => {
+    const pacer = await startTestPacer();
+    try {
+      const me = {};
+      const period = (await (await pacer.request("/api/v1/periods/current", { as: me })).json()) as { id: string };
+      const created = await pacer.request("/api/v1/objectives", {
+        as: me,
+        method: "POST",
+        json: { title: "Cache test", periodId: period.id, keyResults: [{ title: "KR", measurement: { kind: "percent" } }] },
+      });
+      const objective = (await created.json()) as { id: string; keyResults: Array<{ id: string }> };
+      const first = await pacer.request(`/api/v1/objectives/${objective.id}`, { as: me });
+      const tag = first.headers.get("etag");
+      expect(tag).toBeTruthy();
+      expect(first.headers.get("cache-control")).toBe("no-store");
+      const checkIn = await pacer.request(`/api/v1/key-results/${objective.keyResults[0]!.id}/check-ins`, { as: me, method: "POST", json: { value: 50 } });
+      expect(checkIn.status).toBe(201);
+      const again = await pacer.request(`/api/v1/objectives/${objective.id}`, { as: me, headers: { "if-none-match": tag! } });
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { progress: number }).progress).toBe(50);
+    } finally {
+      await pacer.close();
+    }
+  });
+});
