@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { askQuestionForm, questionCard } from "../../../bot/cards/askQuestionCard.js";
 import { checkInCard, pickKeyResultCard } from "../../../bot/cards/checkInCard.js";
@@ -11,6 +11,8 @@ import { noticeCard, objectiveCard, progressCard } from "../../../bot/cards/prog
 import type { Card } from "../../../bot/cards/template.js";
 
 const require = createRequire(import.meta.url);
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 const schema = JSON.parse(readFileSync(new URL("../../../bot/cards/schema/adaptive-card-1.5.json", import.meta.url), "utf8"));
 const ajv = new Ajv({ strict: false, allErrors: true });
 ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json"));
