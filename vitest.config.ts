@@ -32,7 +32,9 @@ export default defineConfig({
           include: ["tests/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/support/globalFerretDb.ts"],
-          fileParallelism: false,
+          // One fork for the whole project: e2e files run one after another.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
