@@ -67,6 +67,9 @@ export const integrationView = z.object({
   allowed: z.boolean(),
   state: z.enum(["enabled", "disabled", "not_allowed"]),
   canPreviewResources: z.boolean(),
+  schemas: z
+    .object({ connectionConfig: anyObject, secrets: anyObject, sourceConfig: anyObject })
+    .describe("the connector's own zod schemas as JSON Schema (io: input), `description` = help text; secrets are write-only"),
 });
 
 export const orgIntegrationsView = z.object({
@@ -118,3 +121,15 @@ export const linkView = z.object({
 });
 
 export const refreshView = z.object({ ok: z.boolean(), value: z.number().nullable(), details: z.string().nullable(), changed: z.boolean(), link: linkView });
+
+export const linksQuery = z
+  .object({
+    connectionId: id.optional(),
+    integrationId: id.optional(),
+    status: z.enum(["pending", "ok", "failed", "paused"]).optional(),
+  })
+  .strict();
+
+export const linkListView = z.object({
+  items: z.array(linkView.extend({ keyResultTitle: z.string(), objectiveId: z.string(), connectionName: z.string().nullable() })),
+});

@@ -12,7 +12,8 @@ import type { ConnectorError } from "../../../sync/connectors/errors.js";
 import type { ConnectorRunner } from "../../../sync/engine/connectorRunner.js";
 import type { SyncEngine } from "../../../sync/engine/syncEngine.js";
 import { type ApiDescription, operation } from "../../http/apiRoute.js";
-import { connectionView, linkView } from "./integrationViews.js";
+import type { KeyResult } from "../../../core/okr/model.js";
+import { connectionView, formSchemas, linkView } from "./integrationViews.js";
 
 export interface IntegrationRouteDeps {
   service: IntegrationService;
@@ -61,6 +62,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
         allowed,
         state: (!allowed ? "not_allowed" : enabled ? "enabled" : "disabled") as "enabled" | "disabled" | "not_allowed",
         canPreviewResources: typeof d.listResources === "function",
+        schemas: formSchemas(d),
       })),
     };
   };
@@ -161,6 +163,28 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
     }
     const after = await integrations.getLink(actor, params.id!);
     return { ok: true, value: outcome.value, details: outcome.details, changed: outcome.changed, link: linkView(after, integrations.registry) };
+  });
+  operation(router, api, { method: "get", path: "/integrations/links", tag: link, summary: "Linked key results with sync status and last error (org admins: all; others: links on connections they created)", query: s.linksQuery, response: s.linkListView }, async ({ actor, query }) => {
+    const connections = await integrations.listConnections(actor, query.integrationId);
+    const visible = new Map(connections.filter((c) => isIntegrationAdmin(actor) || c.createdBy === actor.userId).map((c) => [c._id, c]));
+    const filter = {
+      ...(query.connectionId ? { connectionId: query.connectionId } : {}),
+      ...(query.integrationId ? { integrationId: query.integrationId } : {}),
+      ...(query.status ? { status: query.status } : {}),
+    };
+    const links = (await integrations.store.links.find(actor.tenantId, filter, { sort: { keyResultId: 1 }, limit: 1000 })).filter(
+      (l) => isIntegrationAdmin(actor) || visible.has(l.connectionId),
+    );
+    const krs = await integrations.store.store.tenantCollection<KeyResult>("keyResults").find(actor.tenantId, { objectiveId: { $in: [...new Set(links.map((l) => l.objectiveId))] } });
+    const titles = new Map(krs.map((kr) => [kr._id, kr.title]));
+    return {
+      items: links.map((l) => ({
+        ...linkView(l, integrations.registry),
+        keyResultTitle: titles.get(l.keyResultId) ?? "(deleted key result)",
+        objectiveId: l.objectiveId,
+        connectionName: visible.get(l.connectionId)?.name ?? null,
+      })),
+    };
   });
   return router;
 }

@@ -1,4 +1,5 @@
-import type { ConnectorRegistry } from "../../../core/integrations/contract.js";
+import { z } from "zod";
+import type { ConnectorDefinition, ConnectorRegistry } from "../../../core/integrations/contract.js";
 import type { Connection, KrLink } from "../../../core/integrations/model.js";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -46,4 +47,19 @@ export function linkView(link: KrLink, registry: ConnectorRegistry, pushUrl?: st
     ...(pushUrl ? { pushUrl } : {}),
     version: link.version,
   };
+}
+
+const formSchemaCache = new WeakMap<ConnectorDefinition, ReturnType<typeof computeFormSchemas>>();
+
+function computeFormSchemas(d: ConnectorDefinition) {
+  // io "input": fields with defaults are optional, as a form sends them; refinements are not expressible and are left out.
+  const toJson = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return { connectionConfig: toJson(d.schemas.connectionConfig), secrets: toJson(d.schemas.secrets), sourceConfig: toJson(d.schemas.sourceConfig) };
+}
+
+/** The connector's three zod schemas as JSON Schema (draft 2020-12), `.describe()` texts as `description`: what the tab builds its forms from. */
+export function formSchemas(d: ConnectorDefinition) {
+  let found = formSchemaCache.get(d);
+  if (!found) formSchemaCache.set(d, (found = computeFormSchemas(d)));
+  return found;
 }
