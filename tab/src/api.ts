@@ -47,7 +47,7 @@ function devIdentity(): Record<string, string> {
   return identity;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Calls Pacer's /api/v1 with a bearer token: Teams SSO inside Teams, dev sign-in in a browser. */
 export class ApiClient {
@@ -119,6 +119,9 @@ export class ApiClient {
   }
   post<T>(path: string, body: unknown = {}): Promise<T> {
     return this.request<T>("POST", path, body);
+  }
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("PUT", path, body);
   }
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>("PATCH", path, body);

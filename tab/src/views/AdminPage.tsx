@@ -19,8 +19,9 @@ import {
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
-import { useCallback, useEffect, useState } from "react";
-import { ApiRequestError, errorMessage } from "../api.js";
+import { useState } from "react";
+import { errorMessage } from "../api.js";
+import { DataSourcesAdmin } from "../integrations/DataSourcesAdmin.js";
 import { useSession } from "../session.js";
 import type { User } from "../types.js";
 
@@ -87,7 +88,7 @@ export default function AdminPage() {
         </MessageBar>
       )}
 
-      <DataSources />
+      <DataSourcesAdmin />
 
       <Card>
         <Subtitle2 as="h3">People and roles</Subtitle2>
@@ -170,99 +171,5 @@ export default function AdminPage() {
         </ul>
       </Card>
     </section>
-  );
-}
-
-interface IntegrationItem {
-  id: string;
-  displayName: string;
-  description: string;
-  icon: string;
-  allowed: boolean;
-  state: string;
-  docsUrl?: string;
-}
-interface IntegrationCatalogue {
-  you: { orgAdmin: boolean; canCreateConnections: boolean };
-  items: IntegrationItem[];
-}
-
-/**
- * The integrations catalogue (GET /api/v1/integrations) with enable / disable for org admins.
- * Creating connections and linking key results to them is not in the tab yet.
- */
-function DataSources() {
-  const { api } = useSession();
-  const [catalogue, setCatalogue] = useState<IntegrationCatalogue | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [missing, setMissing] = useState(false);
-  const [busy, setBusy] = useState<string | undefined>();
-
-  const load = useCallback(async () => {
-    try {
-      setCatalogue(await api.get<IntegrationCatalogue>("/integrations"));
-    } catch (e) {
-      if (e instanceof ApiRequestError && e.status === 404) setMissing(true);
-      else setError(errorMessage(e));
-    }
-  }, [api]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const toggle = async (item: IntegrationItem) => {
-    setBusy(item.id);
-    setError(undefined);
-    try {
-      setCatalogue(await api.post<IntegrationCatalogue>(`/integrations/${item.id}/${item.state === "enabled" ? "disable" : "enable"}`, {}));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(undefined);
-    }
-  };
-
-  return (
-    <Card>
-      <Subtitle2 as="h3">Data sources</Subtitle2>
-      {error && (
-        <MessageBar intent="error" role="alert">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
-      {missing ? (
-        <Text>This Pacer server does not offer integrations.</Text>
-      ) : !catalogue ? (
-        !error && <Text>Loading…</Text>
-      ) : (
-        <ul style={{ listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: 12 }} aria-label="Integrations" data-testid="integrations">
-          {catalogue.items.map((item) => (
-            <li key={item.id} style={{ display: "flex", gap: 12, alignItems: "center" }} data-testid="integration">
-              <img src={item.icon} alt="" width={32} height={32} />
-              <div style={{ flex: 1, minWidth: 0 }}>
-                <Text weight="semibold" block>
-                  {item.displayName} · {item.allowed ? item.state : "not allowed by your tenant"}
-                </Text>
-                <Text size={200} block>
-                  {item.description}
-                </Text>
-              </div>
-              {catalogue.you.orgAdmin && item.allowed && (
-                <Button size="small" disabled={busy === item.id} onClick={() => void toggle(item)} aria-label={`${item.state === "enabled" ? "Disable" : "Enable"} ${item.displayName}`}>
-                  {item.state === "enabled" ? "Disable" : "Enable"}
-                </Button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <MessageBar intent="warning" data-testid="integrations-unavailable">
-        <MessageBarBody>
-          <MessageBarTitle>Connecting a data source is not yet available in the app</MessageBarTitle>
-          Creating connections and linking key results to them comes in a later version of the tab; use the REST API (<code>/api/v1/integrations</code>,{" "}
-          <code>/api/v1/key-results/&#123;id&#125;/link</code>) meanwhile.
-        </MessageBarBody>
-      </MessageBar>
-    </Card>
   );
 }

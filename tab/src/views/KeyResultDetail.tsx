@@ -22,6 +22,7 @@ import { formatDateTime, formatTarget, formatValue, kindLabel } from "../format.
 import { CheckInDialog } from "../forms/CheckInDialog.js";
 import { CONFLICT_MESSAGE } from "../forms/formKit.js";
 import { KeyResultDialog } from "../forms/KeyResultDialog.js";
+import { LinkPanel } from "../integrations/LinkPanel.js";
 import { canEditKeyResult, optimisticCheckIn } from "../okrState.js";
 import { navigate } from "../router.js";
 import { useSession } from "../session.js";
@@ -232,6 +233,7 @@ export function KeyResultDetail({ id }: { id: string }) {
             <Button onClick={() => void remove()}>Delete</Button>
           </div>
         )}
+        <LinkPanel keyResultId={kr.id} keyResultTitle={kr.title} editable={editable} onValueChanged={() => void load()} />
         {notice && (
           <MessageBar intent={notice.intent} role={notice.intent === "success" ? "status" : "alert"} data-testid="notice">
             <MessageBarBody>{notice.text}</MessageBarBody>

@@ -19,7 +19,7 @@ import {
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { errorMessage } from "../api.js";
 import { ProgressBar, StatusBadge } from "../components/Progress.js";
 import { formatScore, formatTarget, formatValue, kindLabel } from "../format.js";
@@ -33,6 +33,8 @@ import { href } from "../router.js";
 import { useSession, type Session } from "../session.js";
 import type { CheckIn, KeyResult, Objective, Status } from "../types.js";
 import { ApiRequestError } from "../api.js";
+
+const LinkDialog = lazy(() => import("../integrations/LinkDialog.js"));
 
 export type Scope = { kind: "my" } | { kind: "org" } | { kind: "team"; teamId: string };
 
@@ -76,6 +78,7 @@ type DialogState =
   | { kind: "newKr"; objective: Objective }
   | { kind: "editKr"; objective: Objective; kr: KeyResult }
   | { kind: "checkIn"; objective: Objective; kr: KeyResult }
+  | { kind: "link"; objective: Objective; kr: KeyResult }
   | { kind: "close"; objective: Objective }
   | { kind: "carry"; objective: Objective };
 
@@ -332,9 +335,22 @@ export function OkrList({ scope, title }: { scope: Scope; title: string }) {
                             <ProgressBar progress={kr.progress} expected={kr.expectedProgress} status={kr.status} closed={closed} label={`Progress of ${kr.title}`} />
                           </div>
                           {!closed && canEditKeyResult(session, o, kr) ? (
-                            <Button size="small" onClick={() => setDialog({ kind: "checkIn", objective: o, kr })} aria-label={`Check in on ${kr.title}`}>
-                              Check in
-                            </Button>
+                            <div style={{ display: "flex", gap: 4, alignItems: "center" }}>
+                              <Button size="small" onClick={() => setDialog({ kind: "checkIn", objective: o, kr })} aria-label={`Check in on ${kr.title}`}>
+                                Check in
+                              </Button>
+                              <Menu>
+                                <MenuTrigger disableButtonEnhancement>
+                                  <Button size="small" appearance="subtle" aria-label={`More for ${kr.title}`} icon={<span aria-hidden>⋯</span>} />
+                                </MenuTrigger>
+                                <MenuPopover>
+                                  <MenuList>
+                                    <MenuItem onClick={() => setDialog({ kind: "editKr", objective: o, kr })}>Edit</MenuItem>
+                                    <MenuItem onClick={() => setDialog({ kind: "link", objective: o, kr })}>Connect data source…</MenuItem>
+                                  </MenuList>
+                                </MenuPopover>
+                              </Menu>
+                            </div>
                           ) : (
                             <span />
                           )}
@@ -393,6 +409,21 @@ export function OkrList({ scope, title }: { scope: Scope; title: string }) {
         />
       )}
       {dialog?.kind === "checkIn" && <CheckInDialog keyResult={dialog.kr} onClose={() => setDialog(undefined)} onCheckIn={(input) => checkIn(dialog.objective, dialog.kr, input)} />}
+      {dialog?.kind === "link" && (
+        <Suspense fallback={<Spinner size="tiny" />}>
+          <LinkDialog
+            keyResultId={dialog.kr.id}
+            keyResultTitle={dialog.kr.title}
+            onClose={() => setDialog(undefined)}
+            onSaved={(link) => {
+              const objectiveId = dialog.objective.id;
+              setDialog(undefined);
+              setNotice({ intent: "success", text: `Linked “${dialog.kr.title}” to ${link.integration?.displayName ?? "a data source"}; it syncs shortly.` });
+              void refreshOne(objectiveId).catch((e: unknown) => setNotice({ intent: "error", text: errorMessage(e) }));
+            }}
+          />
+        </Suspense>
+      )}
       {dialog?.kind === "close" && (
         <CloseObjectiveDialog
           objective={dialog.objective}

@@ -1,0 +1,165 @@
+import { Button, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, makeStyles, tokens } from "@fluentui/react-components";
+import { useState } from "react";
+import { ApiRequestError, errorMessage } from "../api.js";
+import type { FieldErrors } from "../forms/formKit.js";
+import { useSession } from "../session.js";
+import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
+import { hasFields, type Connection, type Integration, type TestResult } from "./types.js";
+
+/** Secrets the form never asks for: Azure DevOps' Entra tokens are written by the sign-in flow, not typed. */
+export const hiddenSecrets: Record<string, string[]> = { azuredevops: ["accessToken", "refreshToken", "expiresAt"] };
+
+const useStyles = makeStyles({
+  form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  actions: { display: "flex", gap: tokens.spacingHorizontalS, flexWrap: "wrap" },
+});
+
+/**
+ * Create or edit a connection: name, shared / private, the connector's config and secrets forms.
+ * **Test connection** runs the connector's test with what is typed (nothing is saved); a new
+ * connection is saved only after a test (a failed one needs "Save anyway").
+ */
+export function ConnectionEditor(props: { integration: Integration; connection?: Connection; onSaved: (c: Connection) => void; onCancel?: () => void }) {
+  const s = useStyles();
+  const { api } = useSession();
+  const { integration, connection } = props;
+  const hidden = hiddenSecrets[integration.id] ?? [];
+  const [name, setName] = useState(connection?.name ?? "");
+  const [visibility, setVisibility] = useState<"shared" | "private">(connection?.visibility ?? "shared");
+  const [config, setConfig] = useState<FormValues>(() => initialValues(integration.schemas.connectionConfig, connection?.config));
+  const [secrets, setSecrets] = useState<FormValues>(() => initialValues(integration.schemas.secrets, {}, true));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | undefined>();
+  const [test, setTest] = useState<TestResult | undefined>();
+  const [busy, setBusy] = useState<"test" | "save" | undefined>();
+
+  const changed = <T,>(setter: (v: T) => void) => (v: T) => {
+    setter(v);
+    setTest(undefined);
+  };
+
+  const collect = () => {
+    const c = toPayload(integration.schemas.connectionConfig, config);
+    const sec = toPayload(integration.schemas.secrets, secrets, hidden);
+    const local: FieldErrors = {};
+    if (!name.trim()) local.name = "Give the connection a name.";
+    for (const [k, v] of Object.entries(c.errors)) local[`config.${k}`] = v;
+    // Editing: empty secrets keep the stored ones, so "required" does not apply to them.
+    if (!connection) for (const [k, v] of Object.entries(sec.errors)) local[`secrets.${k}`] = v;
+    const typedSecrets = Object.keys(sec.payload).length > 0;
+    return { config: c.payload, secrets: sec.payload, typedSecrets, local };
+  };
+
+  const fail = (e: unknown) => {
+    if (e instanceof ApiRequestError && Object.keys(e.fieldErrors).length) setErrors(e.fieldErrors);
+    setError(errorMessage(e));
+  };
+
+  const runTest = async () => {
+    const form = collect();
+    setErrors(form.local);
+    setError(undefined);
+    if (Object.keys(form.local).length) return;
+    setBusy("test");
+    try {
+      // Editing without new secrets: test the saved connection (its stored secrets) instead.
+      const result =
+        connection && !form.typedSecrets && JSON.stringify(form.config) === JSON.stringify(connection.config)
+          ? await api.post<TestResult>(`/connections/${connection.id}/test`)
+          : await api.post<TestResult>(`/integrations/${integration.id}/connections/test`, { config: form.config, secrets: form.secrets });
+      setTest(result);
+    } catch (e) {
+      fail(e);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const save = async () => {
+    const form = collect();
+    setErrors(form.local);
+    setError(undefined);
+    if (Object.keys(form.local).length) return;
+    setBusy("save");
+    try {
+      const saved = connection
+        ? await api.patch<Connection>(`/connections/${connection.id}`, {
+            name: name.trim(),
+            visibility,
+            config: form.config,
+            ...(form.typedSecrets ? { secrets: form.secrets } : {}),
+            version: connection.version,
+          })
+        : await api.post<Connection>(`/integrations/${integration.id}/connections`, { name: name.trim(), visibility, config: form.config, secrets: form.secrets });
+      props.onSaved(saved);
+    } catch (e) {
+      fail(e);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const mustTest = !connection && !test;
+  return (
+    <div className={s.form} data-testid="connection-editor">
+      {error && (
+        <MessageBar intent="error" role="alert">
+          <MessageBarBody>{error}</MessageBarBody>
+        </MessageBar>
+      )}
+      <Field label="Connection name" required validationMessage={errors.name} hint="People pick connections by name, e.g. “Analytics (prod)”.">
+        <Input name="connectionName" value={name} onChange={(_, d) => changed(setName)(d.value)} maxLength={200} />
+      </Field>
+      <Field label="Who can use it">
+        <RadioGroup layout="horizontal" value={visibility} onChange={(_, d) => setVisibility(d.value as "shared" | "private")}>
+          <Radio value="shared" label="Shared with the organisation" />
+          <Radio value="private" label="Private (only you)" />
+        </RadioGroup>
+      </Field>
+      <SchemaForm schema={integration.schemas.connectionConfig} values={config} onChange={changed(setConfig)} errors={errorsUnder(errors, "config")} />
+      {hasFields(integration.schemas.secrets) && (
+        <SchemaForm
+          schema={integration.schemas.secrets}
+          values={secrets}
+          onChange={changed(setSecrets)}
+          errors={errorsUnder(errors, "secrets")}
+          secret
+          setNames={connection?.secretNames}
+          hidden={hidden}
+        />
+      )}
+      {connection && hasFields(integration.schemas.secrets) && (
+        <MessageBar intent="info">
+          <MessageBarBody>Typing any secret replaces all stored secrets of this connection; leave them all empty to keep them.</MessageBarBody>
+        </MessageBar>
+      )}
+      {test && (
+        <MessageBar intent={test.ok ? "success" : "error"} role="status" data-testid="connection-test">
+          <MessageBarBody>
+            {test.ok ? "Connection works: " : "Test failed: "}
+            {test.message}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <div className={s.actions}>
+        <Button onClick={() => void runTest()} disabled={busy !== undefined} icon={busy === "test" ? <Spinner size="tiny" /> : undefined}>
+          Test connection
+        </Button>
+        <Button
+          appearance="primary"
+          onClick={() => void save()}
+          disabled={busy !== undefined || mustTest}
+          title={mustTest ? "Test the connection first" : undefined}
+          icon={busy === "save" ? <Spinner size="tiny" /> : undefined}
+        >
+          {test && !test.ok ? "Save anyway" : connection ? "Save changes" : "Save connection"}
+        </Button>
+        {props.onCancel && (
+          <Button appearance="subtle" onClick={props.onCancel} disabled={busy !== undefined}>
+            Cancel
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}

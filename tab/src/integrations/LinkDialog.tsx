@@ -1,0 +1,342 @@
+import {
+  Button,
+  Caption1,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Spinner,
+  Text,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import { useEffect, useMemo, useState } from "react";
+import { ApiRequestError, errorMessage } from "../api.js";
+import type { FieldErrors } from "../forms/formKit.js";
+import { useSession } from "../session.js";
+import { ConnectionEditor } from "./ConnectionEditor.js";
+import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
+import { hasFields, type Catalogue, type Connection, type Link as KrLink, type Resource, type ValuePreview } from "./types.js";
+
+const useStyles = makeStyles({
+  surface: { maxWidth: "640px", width: "calc(100vw - 32px)" },
+  form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  picks: { listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, maxHeight: "180px", overflowY: "auto" },
+  url: { fontFamily: "monospace", wordBreak: "break-all", padding: tokens.spacingHorizontalS, backgroundColor: tokens.colorNeutralBackground3, borderRadius: tokens.borderRadiusMedium },
+});
+
+/** Source fields a connector-specific picker fills instead of the generic form. */
+const pickedFields: Record<string, string[]> = { azuredevops: ["queryId", "queryName"] };
+
+/**
+ * "Connect data source to auto-update progress": integration → connection (auto-selected when
+ * one is usable, else created inline) → the source form (from the connector's sourceConfig
+ * schema; Azure DevOps picks a shared query by name) → Preview → Save. Push links (webhook) show
+ * their secret URL once, after saving.
+ */
+export default function LinkDialog(props: { keyResultId: string; keyResultTitle: string; link?: KrLink | null; onClose: () => void; onSaved: (link: KrLink) => void }) {
+  const s = useStyles();
+  const { api, me } = useSession();
+  const [catalogue, setCatalogue] = useState<Catalogue | undefined>();
+  const [integrationId, setIntegrationId] = useState(props.link?.integrationId ?? "");
+  const [connections, setConnections] = useState<Connection[] | undefined>();
+  const [connectionId, setConnectionId] = useState(props.link?.connectionId ?? "");
+  const [creating, setCreating] = useState(false);
+  const [source, setSource] = useState<FormValues>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | undefined>();
+  const [preview, setPreview] = useState<ValuePreview | undefined>();
+  const [busy, setBusy] = useState<"preview" | "save" | undefined>();
+  const [saved, setSaved] = useState<KrLink | undefined>();
+
+  useEffect(() => {
+    api.get<Catalogue>("/integrations").then(
+      (c) => {
+        setCatalogue(c);
+        const enabled = c.items.filter((i) => i.state === "enabled");
+        if (!props.link && enabled.length === 1) setIntegrationId(enabled[0]!.id);
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  }, [api, props.link]);
+
+  const enabled = useMemo(() => catalogue?.items.filter((i) => i.state === "enabled" && i.type === "data") ?? [], [catalogue]);
+  const integration = enabled.find((i) => i.id === integrationId);
+
+  // The integration's usable connections; the link's own, else the first, is selected.
+  useEffect(() => {
+    if (!integration) return;
+    setConnections(undefined);
+    setCreating(false);
+    setPreview(undefined);
+    setSource(initialValues(integration.schemas.sourceConfig, props.link?.integrationId === integration.id ? props.link.source : {}));
+    api.get<{ items: Connection[] }>(`/integrations/${integration.id}/connections`).then(
+      ({ items }) => {
+        const usable = items.filter((c) => c.visibility === "shared" || c.createdBy === me.user.id);
+        setConnections(usable);
+        setConnectionId((current) => (usable.some((c) => c.id === current) ? current : (usable[0]?.id ?? "")));
+        if (usable.length === 0) setCreating(true);
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  }, [api, integration, me.user.id, props.link]);
+
+  const push = integration?.mode === "push";
+  const hidden = integration ? (pickedFields[integration.id] ?? []) : [];
+
+  const collect = () => {
+    const { payload, errors: local } = toPayload(integration?.schemas.sourceConfig, source, hidden);
+    for (const name of hidden) if (typeof source[name] === "string" && source[name] !== "") payload[name] = source[name];
+    if (integration?.id === "azuredevops" && !source.queryId) local.queryId = "Pick a shared query.";
+    const prefixed: FieldErrors = {};
+    for (const [k, v] of Object.entries(local)) prefixed[`source.${k}`] = v;
+    if (!connectionId) prefixed.connectionId = "Pick or create a connection.";
+    return { payload, local: prefixed };
+  };
+
+  const run = async (kind: "preview" | "save") => {
+    const { payload, local } = collect();
+    setErrors(local);
+    setError(undefined);
+    if (Object.keys(local).length) return;
+    setBusy(kind);
+    try {
+      if (kind === "preview") {
+        setPreview(await api.post<ValuePreview>(`/key-results/${props.keyResultId}/link/preview`, { connectionId, source: payload }));
+      } else {
+        const link = await api.put<KrLink>(`/key-results/${props.keyResultId}/link`, { connectionId, source: payload, ...(props.link ? { version: props.link.version } : {}) });
+        if (link.pushUrl) setSaved(link);
+        else props.onSaved(link);
+      }
+    } catch (e) {
+      if (kind === "preview") setPreview(undefined);
+      if (e instanceof ApiRequestError && Object.keys(e.fieldErrors).length) setErrors(e.fieldErrors);
+      setError(kind === "preview" ? `Preview failed: ${errorMessage(e)}` : errorMessage(e));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const close = () => (saved ? props.onSaved(saved) : props.onClose());
+
+  return (
+    <Dialog open onOpenChange={(_, d) => !d.open && close()} modalType="modal">
+      <DialogSurface className={s.surface} data-testid="link-dialog">
+        <DialogBody>
+          <DialogTitle>Connect data source to auto-update progress</DialogTitle>
+          <DialogContent className={s.form}>
+            <Caption1>{props.keyResultTitle}</Caption1>
+            {error && (
+              <MessageBar intent="error" role="alert" data-testid="link-error">
+                <MessageBarBody>{error}</MessageBarBody>
+              </MessageBar>
+            )}
+            {saved?.pushUrl ? (
+              <MessageBar intent="success" data-testid="push-url">
+                <MessageBarBody>
+                  <MessageBarTitle>Linked. Send values to this secret URL</MessageBarTitle>
+                  <Text block>
+                    It is shown only now: copy it into Zapier, Power Automate or your script (<code>POST</code> with <code>{'{ "value": 42 }'}</code>). You can regenerate it
+                    later, which stops the old one.
+                  </Text>
+                  <Text block className={s.url} data-testid="push-url-value">
+                    {saved.pushUrl}
+                  </Text>
+                  <Button size="small" onClick={() => void navigator.clipboard?.writeText(saved.pushUrl ?? "")}>
+                    Copy URL
+                  </Button>
+                </MessageBarBody>
+              </MessageBar>
+            ) : !catalogue ? (
+              !error && <Spinner size="small" label="Loading data sources…" />
+            ) : enabled.length === 0 ? (
+              <Text>No data source is enabled in this organisation. An org owner or admin enables them under Admin → Data sources.</Text>
+            ) : (
+              <>
+                <Field label="Data source">
+                  <Select name="integration" value={integrationId} onChange={(_, d) => setIntegrationId(d.value)}>
+                    <option value="">Choose…</option>
+                    {enabled.map((i) => (
+                      <option key={i.id} value={i.id}>
+                        {i.displayName}
+                      </option>
+                    ))}
+                  </Select>
+                </Field>
+                {integration && !connections && <Spinner size="tiny" label="Loading connections…" />}
+                {integration && connections && !creating && (
+                  <Field label="Connection" validationMessage={errors.connectionId}>
+                    <Select name="connection" value={connectionId} onChange={(_, d) => setConnectionId(d.value)}>
+                      {connections.map((c) => (
+                        <option key={c.id} value={c.id}>
+                          {c.name}
+                          {c.visibility === "private" ? " (private)" : ""}
+                        </option>
+                      ))}
+                    </Select>
+                  </Field>
+                )}
+                {integration && connections && !creating && catalogue.you.canCreateConnections && (
+                  <Link as="button" onClick={() => setCreating(true)}>
+                    New connection…
+                  </Link>
+                )}
+                {integration && creating && (
+                  catalogue.you.canCreateConnections ? (
+                    <>
+                      <Text weight="semibold">New {integration.displayName} connection</Text>
+                      <ConnectionEditor
+                        integration={integration}
+                        onCancel={connections?.length ? () => setCreating(false) : undefined}
+                        onSaved={(c) => {
+                          setConnections((list) => [...(list ?? []), c]);
+                          setConnectionId(c.id);
+                          setCreating(false);
+                        }}
+                      />
+                    </>
+                  ) : (
+                    <Text data-testid="no-connection">There is no {integration.displayName} connection you can use. Ask an org owner or admin to add one.</Text>
+                  )
+                )}
+                {integration && connectionId && !creating && (
+                  <>
+                    {integration.id === "azuredevops" && (
+                      <QueryPicker connectionId={connectionId} values={source} onChange={(v) => setSource(v)} error={errors["source.queryId"]} />
+                    )}
+                    {hasFields(integration.schemas.sourceConfig) && (
+                      <SchemaForm
+                        schema={integration.schemas.sourceConfig}
+                        values={source}
+                        onChange={(v) => {
+                          setSource(v);
+                          setPreview(undefined);
+                        }}
+                        errors={errorsUnder(errors, "source")}
+                        hidden={hidden}
+                      />
+                    )}
+                    {push && <Text>Values are pushed to a secret URL that Pacer shows once, when you save.</Text>}
+                    {preview && (
+                      <MessageBar intent="success" role="status" data-testid="link-preview">
+                        <MessageBarBody>
+                          <MessageBarTitle>Value now: {preview.value.toLocaleString()}</MessageBarTitle>
+                          {preview.details ?? ""}
+                        </MessageBarBody>
+                      </MessageBar>
+                    )}
+                  </>
+                )}
+              </>
+            )}
+          </DialogContent>
+          <DialogActions>
+            {saved ? (
+              <Button appearance="primary" onClick={close}>
+                Done
+              </Button>
+            ) : (
+              <>
+                <Button onClick={props.onClose} disabled={busy !== undefined}>
+                  Cancel
+                </Button>
+                {integration && !push && (
+                  <Button onClick={() => void run("preview")} disabled={busy !== undefined || creating || !connectionId} icon={busy === "preview" ? <Spinner size="tiny" /> : undefined}>
+                    Preview
+                  </Button>
+                )}
+                <Button
+                  appearance="primary"
+                  onClick={() => void run("save")}
+                  disabled={busy !== undefined || creating || !connectionId || !integration}
+                  icon={busy === "save" ? <Spinner size="tiny" /> : undefined}
+                >
+                  Save link
+                </Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+/** Azure DevOps: search shared queries by name, pick one, see how many work items it matches. */
+function QueryPicker(props: { connectionId: string; values: FormValues; onChange: (v: FormValues) => void; error?: string | undefined }) {
+  const s = useStyles();
+  const { api } = useSession();
+  const [search, setSearch] = useState("");
+  const [results, setResults] = useState<Resource[] | undefined>();
+  const [count, setCount] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const queryId = typeof props.values.queryId === "string" ? props.values.queryId : "";
+
+  useEffect(() => {
+    const text = search.trim();
+    if (!text) {
+      setResults(undefined);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api.get<{ items: Resource[] }>(`/connections/${props.connectionId}/resources?search=${encodeURIComponent(text)}`).then(
+        (r) => {
+          setResults(r.items);
+          setError(undefined);
+        },
+        (e: unknown) => setError(errorMessage(e)),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [api, props.connectionId, search]);
+
+  useEffect(() => {
+    if (!queryId) return;
+    setCount(undefined);
+    api.get<{ items: Resource[] }>(`/connections/${props.connectionId}/resources?search=${encodeURIComponent(queryId)}`).then(
+      (r) => setCount(r.items[0]?.count === undefined ? undefined : `Matches ${r.items[0].count} work items.`),
+      (e: unknown) => setCount(errorMessage(e)),
+    );
+  }, [api, props.connectionId, queryId]);
+
+  const pick = (r: Resource) => {
+    const src = (r.source ?? { queryId: r.id, queryName: r.name }) as Record<string, unknown>;
+    props.onChange({ ...props.values, queryId: String(src.queryId ?? r.id), queryName: String(src.queryName ?? r.name) });
+    setSearch("");
+  };
+
+  return (
+    <>
+      <Field label="Shared query" hint="Type part of a shared query's name (My Queries are not offered)." validationMessage={props.error ?? error}>
+        <Input name="querySearch" value={search} onChange={(_, d) => setSearch(d.value)} placeholder="e.g. Sprint bugs" />
+      </Field>
+      {results && (
+        <ul className={s.picks} aria-label="Shared queries">
+          {results.length === 0 && <Caption1>No shared query matches.</Caption1>}
+          {results.map((r) => (
+            <li key={r.id}>
+              <Link as="button" onClick={() => pick(r)}>
+                {r.name}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {queryId && (
+        <Text data-testid="picked-query">
+          Query: <strong>{String(props.values.queryName || queryId)}</strong>
+          {count ? ` · ${count}` : ""}
+        </Text>
+      )}
+    </>
+  );
+}
