@@ -182,8 +182,8 @@ describe("personal tab (browser, dev sign-in)", () => {
     await expect.poll(() => member.getByTestId("signed-in").textContent()).toContain("Mia Member");
     await member.getByTestId("admin-readonly").waitFor();
     expect(await member.getByLabel("Role of Dana Demo").isDisabled()).toBe(true);
-    // Members see the catalogue without enable/disable; connecting is not in the UI yet, and the page says so.
-    await member.getByTestId("integrations-unavailable").waitFor();
+    // Members see the catalogue without enable/disable (data sources: tests/e2e/dataSources.test.ts).
+    await member.getByTestId("data-sources").waitFor();
     await member.getByTestId("integration").first().waitFor();
     expect(await member.getByRole("button", { name: /^(Enable|Disable) / }).count()).toBe(0);
 

@@ -287,7 +287,7 @@ export function DataSourcesAdmin() {
                   <>
                     <MessageBar intent="warning">
                       <MessageBarBody>
-                        {linksOf(deleting).length} key result{linksOf(deleting).length === 1 ? "" : "s"} stop syncing. They keep their last value and show “connection removed”.
+                        {linksOf(deleting).length === 1 ? "1 key result stops" : `${linksOf(deleting).length} key results stop`} syncing; each keeps its last value and shows “connection removed”.
                       </MessageBarBody>
                     </MessageBar>
                     <ul data-testid="affected-krs">
