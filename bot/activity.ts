@@ -34,6 +34,8 @@ export interface IncomingActivity {
   recipient: ChannelAccount;
   conversation: ConversationAccount;
   replyToId?: string | undefined;
+  /** The sender's IANA time zone (Teams sets it on messages and invokes), e.g. `Europe/Berlin`. */
+  localTimezone?: string | undefined;
   membersAdded?: ChannelAccount[] | undefined;
   membersRemoved?: ChannelAccount[] | undefined;
   reactionsAdded?: Array<{ type: string }> | undefined;

@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
     api.use(projectRoutes(deps.okr, described));
     api.use(powerBiRoutes(deps.powerbi, described));
     if (deps.integrations) api.use(integrationRoutes(deps.integrations, described));
+    if (deps.bot) api.use(deps.bot.routes(described));
     app.use("/api/v1", api);
     // Power BI OData feed: its own auth (API key), not behind the tab's sign-in.
     app.use("/odata", odataRoutes(deps.powerbi));

@@ -35,7 +35,7 @@ export interface RunningPacer {
   okr: OkrServices;
   /** Connector registry, integration services, sync engine, push endpoint. */
   integrations: Integrations;
-  /** The Teams bot, on processes that serve HTTP (`web`, `all`). */
+  /** The Teams bot: /api/messages on processes that serve HTTP, proactive cards and reminders everywhere. */
   bot: PacerBot | undefined;
   close(): Promise<void>;
 }
@@ -81,7 +81,9 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
 
   const integrations = await createIntegrations({ store, secrets, okr, log, defaultIntervalMinutes: config.PACER_SYNC_INTERVAL_MINUTES });
 
-  const bot = web ? createPacerBot({ config, log, store, okr, resolver }) : undefined;
+  // Every role: web processes answer /api/messages; each process posts the progress cards of the
+  // check-ins it makes (tab and API on web, integrations on sync); sync processes send reminders.
+  const bot = createPacerBot({ config, log, store, okr, resolver });
 
   const app = createApp({
     log,
@@ -95,7 +97,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     powerbi: createPowerBiService(store, okr),
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
-    bot,
+    bot: web ? bot : undefined,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -107,6 +109,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   if (runsSync) {
     scheduler = new Scheduler(store, log.child({ component: "scheduler" }));
     scheduler.register(integrations.engine.job());
+    for (const job of bot.jobs()) scheduler.register(job);
     void prepared.then(() => scheduler?.start());
   }
   log.info({ port, role: config.PACER_ROLE }, `Pacer is listening on http://localhost:${port}`);

@@ -1,5 +1,5 @@
 import type { Measurement, OkrStatus } from "../../core/okr/model.js";
-import { CARD_VERSION, type Card, clip, expand, valueHint, valueText } from "./template.js";
+import { CARD_VERSION, type Card, clip, expand, finishActions, fixNumberInputs, valueHint, valueText } from "./template.js";
 
 /**
  * The check-in form. Its `Action.Execute` (verb `checkIn`) sends `keyResultId` and `version` with
@@ -81,21 +81,9 @@ export function checkInCard(data: CheckInCardData): Card {
     status: data.inputs?.status ?? "auto",
     note: data.inputs?.note ?? "",
   });
-  return fixNumbers(card);
-}
-
-/** Templating turns every bound value into a string; the schema wants numbers for Input.Number and a number version. */
-function fixNumbers(card: Card): Card {
-  const body = card.body as Array<Record<string, unknown>>;
-  for (const element of body) {
-    if (element.type === "Input.Number") {
-      if (element.value === "" || element.value === undefined || Number.isNaN(Number(element.value))) delete element.value;
-      else element.value = Number(element.value);
-    }
-  }
-  const action = (card.actions as Array<{ data: { version: unknown } }>)[0];
-  if (action) action.data.version = Number(action.data.version);
-  return card;
+  // Templating turns every bound value into a string; the schema wants numbers for Input.Number and a number version.
+  fixNumberInputs(card.body);
+  return finishActions(card);
 }
 
 export interface PickKeyResultCardData {
@@ -115,5 +103,5 @@ const pickTemplate: Card = {
 };
 
 export function pickKeyResultCard(data: PickKeyResultCardData): Card {
-  return expand(pickTemplate, { prompt: data.prompt, choices: data.choices.slice(0, 50).map((c) => ({ id: c.id, title: clip(c.title, 120) })) });
+  return finishActions(expand(pickTemplate, { prompt: data.prompt, choices: data.choices.slice(0, 50).map((c) => ({ id: c.id, title: clip(c.title, 120) })) }));
 }

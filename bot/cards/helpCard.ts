@@ -13,8 +13,8 @@ export interface HelpCardData {
 const commands = [
   { command: "my okrs", text: "your objectives and key results with their progress" },
   { command: "check in", text: "update a key result (add words from its title to pick one)" },
-  { command: "subscribe", text: "post a progress card here for every check-in" },
-  { command: "unsubscribe", text: "stop progress cards here" },
+  { command: "subscribe [team, objective or all]", text: "post progress cards here for a team's or an objective's OKRs (or every check-in)" },
+  { command: "unsubscribe [words]", text: "stop progress cards here (all, or the matching ones)" },
   { command: "help", text: "this list" },
 ];
 

@@ -1,5 +1,6 @@
 import type { OkrStatus } from "../../core/okr/model.js";
-import { CARD_VERSION, type Card, clip, expand, percentText, statusColor, statusText } from "./template.js";
+import { OPEN_CHECK_IN_VERB } from "./checkInCard.js";
+import { CARD_VERSION, type Card, clip, expand, finishActions, percentText, REFRESH_VERB, statusColor, statusText } from "./template.js";
 
 /** A key result's progress: posted to subscribed conversations, shared from search, unfurled from links. */
 export interface ProgressCardData {
@@ -16,7 +17,17 @@ export interface ProgressCardData {
   url?: string | undefined;
   /** Channel cards invite replies, which become comments on the key result. */
   repliesBecomeComments?: boolean | undefined;
+  /** Set on cards posted by the bot: adds **Check in** and **Refresh** (`Action.Execute`, with `Action.Submit` fallbacks). */
+  keyResultId?: string | undefined;
+  /** Teams ids that get an automatic refresh (≤ 60; needs `keyResultId`). */
+  refreshUserIds?: readonly string[] | undefined;
 }
+
+/** A bar of 20 cells (Adaptive Cards 1.5 has no progress element; text renders everywhere). */
+export const progressBar = (progress: number) => {
+  const filled = Math.max(0, Math.min(20, Math.round(progress / 5)));
+  return `${"█".repeat(filled)}${"░".repeat(20 - filled)}`;
+};
 
 const template: Card = {
   type: "AdaptiveCard",
@@ -41,15 +52,22 @@ const template: Card = {
         },
       ],
     },
+    { type: "TextBlock", text: "${bar}", color: "${statusColor}", fontType: "Monospace", spacing: "Small" },
     { type: "TextBlock", text: "“${note}”", wrap: true, $when: "${note != ''}" },
     { type: "TextBlock", text: "Checked in after the period ended.", isSubtle: true, wrap: true, $when: "${late}" },
     { type: "TextBlock", text: "Reply to this message to comment on the key result in Pacer.", isSubtle: true, wrap: true, size: "Small", $when: "${replies}" },
   ],
-  actions: [{ type: "Action.OpenUrl", title: "Open in Pacer", url: "${url}", $when: "${url != ''}" }],
+  actions: [
+    { type: "Action.Execute", title: "Check in", verb: OPEN_CHECK_IN_VERB, data: { keyResultId: "${keyResultId}" }, $when: "${keyResultId != ''}" },
+    { type: "Action.Execute", title: "Refresh", verb: REFRESH_VERB, data: { keyResultId: "${keyResultId}" }, $when: "${keyResultId != ''}" },
+    { type: "Action.OpenUrl", title: "Open in Pacer", url: "${url}", $when: "${url != ''}" },
+  ],
 };
 
 export function progressCard(data: ProgressCardData): Card {
-  return expand(template, {
+  const card = expand(template, {
+    keyResultId: data.keyResultId ?? "",
+    bar: progressBar(data.progress),
     heading: data.heading,
     keyResultTitle: clip(data.keyResultTitle),
     objectiveTitle: clip(data.objectiveTitle),
@@ -62,6 +80,90 @@ export function progressCard(data: ProgressCardData): Card {
     replies: Boolean(data.repliesBecomeComments),
     url: data.url ?? "",
   });
+  return data.keyResultId ? finishActions(card, { refresh: { data: { keyResultIds: [data.keyResultId] }, userIds: data.refreshUserIds } }) : card;
+}
+
+/** Several key results changed together (one sync run): one card per conversation. */
+export interface ProgressDigestData {
+  heading: string;
+  items: Array<Omit<ProgressCardData, "heading" | "repliesBecomeComments" | "refreshUserIds" | "late"> & { keyResultId: string; sourceText: string }>;
+  refreshUserIds?: readonly string[] | undefined;
+  repliesBecomeComments?: boolean | undefined;
+}
+
+/** Rows kept in one digest card (the rest is counted), far under Teams' message size. */
+export const MAX_DIGEST_ITEMS = 20;
+
+const digestTemplate: Card = {
+  type: "AdaptiveCard",
+  $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+  version: CARD_VERSION,
+  body: [
+    { type: "TextBlock", text: "${heading}", weight: "Bolder", wrap: true },
+    {
+      type: "Container",
+      $data: "${items}",
+      separator: true,
+      items: [
+        {
+          type: "ColumnSet",
+          columns: [
+            {
+              type: "Column",
+              width: "stretch",
+              items: [
+                { type: "TextBlock", text: "${keyResultTitle}", weight: "Bolder", wrap: true },
+                { type: "TextBlock", text: "${objectiveTitle} · ${sourceText}", isSubtle: true, wrap: true, spacing: "None" },
+              ],
+            },
+            {
+              type: "Column",
+              width: "auto",
+              items: [
+                { type: "TextBlock", text: "${progressText} · ${statusText}", color: "${statusColor}", weight: "Bolder", horizontalAlignment: "Right" },
+                { type: "TextBlock", text: "${valueLine}", wrap: true, spacing: "None", horizontalAlignment: "Right" },
+              ],
+            },
+          ],
+        },
+        { type: "TextBlock", text: "${bar}", color: "${statusColor}", fontType: "Monospace", spacing: "None" },
+        {
+          type: "ActionSet",
+          actions: [
+            { type: "Action.Execute", title: "Check in", verb: OPEN_CHECK_IN_VERB, data: { keyResultId: "${keyResultId}" } },
+            { type: "Action.OpenUrl", title: "Open in Pacer", url: "${url}", $when: "${url != ''}" },
+          ],
+        },
+      ],
+    },
+    { type: "TextBlock", text: "${more}", isSubtle: true, wrap: true, $when: "${more != ''}" },
+    { type: "TextBlock", text: "Reply to this message to comment on the objective in Pacer.", isSubtle: true, wrap: true, size: "Small", $when: "${replies}" },
+  ],
+  actions: [{ type: "Action.Execute", title: "Refresh", verb: REFRESH_VERB, data: {} }],
+};
+
+export function progressDigestCard(data: ProgressDigestData): Card {
+  const items = data.items.slice(0, MAX_DIGEST_ITEMS);
+  const card = expand(digestTemplate, {
+    heading: data.heading,
+    more: data.items.length > items.length ? `…and ${data.items.length - items.length} more key results changed.` : "",
+    replies: Boolean(data.repliesBecomeComments),
+    items: items.map((item) => ({
+      keyResultId: item.keyResultId,
+      keyResultTitle: clip(item.keyResultTitle, 150),
+      objectiveTitle: clip(item.objectiveTitle, 100),
+      sourceText: item.sourceText,
+      progressText: percentText(item.progress),
+      statusText: statusText(item.status),
+      statusColor: statusColor[item.status],
+      bar: progressBar(item.progress),
+      valueLine: item.previousValueText && item.previousValueText !== item.valueText ? `${item.previousValueText} → ${item.valueText}` : item.valueText,
+      url: item.url ?? "",
+    })),
+  });
+  const keyResultIds = items.map((item) => item.keyResultId);
+  (card.actions as Array<{ data: Record<string, unknown> }>)[0]!.data = { keyResultIds };
+  return finishActions(card, { refresh: { data: { keyResultIds }, userIds: data.refreshUserIds } });
 }
 
 /** An objective as a card (message-extension results). */

@@ -57,3 +57,51 @@ const roundTo = (value: number, decimals: number) => Math.round(value * 10 ** de
 
 /** Teams renders longer titles badly and result lists must stay small (28 KB): cut long text. */
 export const clip = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** `Action.Execute` verb that answers the card with current values (the card's `refresh` and its Refresh button). */
+export const REFRESH_VERB = "refresh";
+
+/** Teams refreshes a card automatically for at most 60 people (`refresh.userIds`). */
+export const MAX_REFRESH_USER_IDS = 60;
+
+/**
+ * Universal Actions, finished after templating (templating turns bound values into strings):
+ * every `Action.Execute` gets `extraData` merged into its data, its `version` back as a number,
+ * and an `Action.Submit` fallback with the same data plus `verb`, for clients without Universal
+ * Actions (the bot then answers with a new message instead of replacing the card). With
+ * `refresh`, the card carries `refresh` (verb `refresh`) for the given Teams user ids (≤ 60).
+ */
+export function finishActions(card: Card, options: { extraData?: Record<string, unknown>; refresh?: { data: Record<string, unknown>; userIds: readonly string[] | undefined } } = {}): Card {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== "object") return;
+    const element = node as Record<string, unknown>;
+    if (element.type === "Action.Execute" && element.fallback === undefined) {
+      const data: Record<string, unknown> = { ...((element.data as Record<string, unknown> | undefined) ?? {}), ...(options.extraData ?? {}) };
+      if (typeof data.version === "string" && data.version !== "" && !Number.isNaN(Number(data.version))) data.version = Number(data.version);
+      element.data = data;
+      element.fallback = { type: "Action.Submit", title: element.title, data: { ...data, verb: element.verb } };
+      return;
+    }
+    for (const value of Object.values(element)) if (typeof value === "object") visit(value);
+  };
+  visit(card.body);
+  visit(card.actions);
+  const userIds = (options.refresh?.userIds ?? []).filter(Boolean).slice(-MAX_REFRESH_USER_IDS);
+  if (options.refresh && userIds.length > 0) {
+    card.refresh = { action: { type: "Action.Execute", title: "Refresh", verb: REFRESH_VERB, data: options.refresh.data }, userIds };
+  }
+  return card;
+}
+
+/** Templating leaves Input.Number values as strings: numbers (or nothing) for the schema and Teams. */
+export function fixNumberInputs(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(fixNumberInputs);
+  if (!node || typeof node !== "object") return;
+  const element = node as Record<string, unknown>;
+  if (element.type === "Input.Number") {
+    if (element.value === "" || element.value === undefined || Number.isNaN(Number(element.value))) delete element.value;
+    else element.value = Number(element.value);
+  }
+  for (const value of Object.values(element)) if (typeof value === "object") fixNumberInputs(value);
+}

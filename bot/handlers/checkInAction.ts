@@ -6,6 +6,8 @@ import { valueText } from "../cards/template.js";
 import type { InvokeResponse } from "../activity.js";
 import { appErrorOf, type BotDeps, cardActionError, cardResponse, type Turn, type TurnUser, tabLink } from "./context.js";
 import { keyResultCardData } from "./okrData.js";
+import { MAX_REMINDER_ITEMS, reminderCard } from "../cards/reminderCard.js";
+import { reminderItems } from "../reminders/reminders.js";
 
 /** What `Action.Execute` sends: the action's `data` merged with the card's inputs (all strings from Teams). */
 const checkInData = z.object({
@@ -37,16 +39,23 @@ export function parseCheckInInputs(data: unknown): { ok: true; value: number; st
  * reason and the person's inputs. The invoke's activity id makes the check-in id, so Teams
  * retrying the same invoke records it once.
  */
-export async function checkInAction(deps: BotDeps, turn: Turn, user: TurnUser, data: Record<string, unknown>): Promise<InvokeResponse> {
+export async function checkInAction(deps: BotDeps, turn: Turn, user: TurnUser, rawData: Record<string, unknown>): Promise<InvokeResponse> {
   const { tenantId } = user.caller;
+  // A reminder card's rows name their inputs `value_<n>` / `note_<n>` and send `field: "<n>"`.
+  const field = typeof rawData.field === "string" && /^\d{1,2}$/.test(rawData.field) ? rawData.field : undefined;
+  const data = field ? { ...rawData, value: rawData[`value_${field}`], note: rawData[`note_${field}`], status: undefined } : rawData;
+  const reminder = reminderOf(data);
   const inputs = { value: data.value === undefined ? undefined : String(data.value), status: typeof data.status === "string" ? data.status : undefined, note: typeof data.note === "string" ? data.note : undefined };
   const parsed = parseCheckInInputs(data);
   const keyResultId = parsed.ok ? parsed.keyResultId : parsed.keyResultId;
   if (!keyResultId) return cardActionError(400, "BadRequest", "The card did not say which key result to check in.");
   const found = await deps.okr.objectives.getKeyResult(user.actor, keyResultId).catch(() => null);
-  if (!found) return cardResponse(noticeCard("Key result not found", "It may have been deleted."));
-  const form = (error: string, keyResult = found.keyResult): InvokeResponse =>
-    cardResponse(checkInCard({ keyResult: { id: keyResult._id, title: keyResult.title, version: keyResult.version, measurement: keyResult.measurement, current: keyResult.current }, objectiveTitle: found.objective.title, error, inputs } satisfies CheckInCardData));
+  if (!found && !reminder) return cardResponse(noticeCard("Key result not found", "It may have been deleted."));
+  const form = async (error: string, keyResult = found?.keyResult): Promise<InvokeResponse> => {
+    if (reminder) return reminderResponse(deps, turn, user, reminder, { keyResultId, error, inputs });
+    return cardResponse(checkInCard({ keyResult: { id: keyResult!._id, title: keyResult!.title, version: keyResult!.version, measurement: keyResult!.measurement, current: keyResult!.current }, objectiveTitle: found!.objective.title, error, inputs } satisfies CheckInCardData));
+  };
+  if (!found) return form("It may have been deleted.");
   if (!parsed.ok) return form(parsed.message);
 
   const checkInId = `teams:${turn.activity.id ?? crypto.randomUUID()}`;
@@ -61,15 +70,18 @@ export async function checkInAction(deps: BotDeps, turn: Turn, user: TurnUser, d
       expectedVersion: retried ? undefined : parsed.version,
       source: { kind: "manual" },
     });
+    if (reminder) return reminderResponse(deps, turn, user, reminder);
     const view = await keyResultCardData(deps.okr, tenantId, result.keyResult, found.objective);
     return cardResponse(
       progressCard({
         ...view,
+        keyResultId,
         heading: `${user.caller.user.name} checked in`,
         previousValueText: valueText(result.keyResult.measurement, result.checkIn.previousValue),
         note: result.checkIn.note,
         late: result.checkIn.late,
         url: tabLink(deps, `/kr/${encodeURIComponent(keyResultId)}`),
+        refreshUserIds: [turn.activity.from.id],
       }),
     );
   } catch (error) {
@@ -83,9 +95,35 @@ export async function checkInAction(deps: BotDeps, turn: Turn, user: TurnUser, d
       const field = (appError.details as Array<{ message?: string }> | undefined)?.[0]?.message;
       return form(field ? `${appError.message} (${field})` : appError.message);
     }
-    if (appError.status === 404) return cardResponse(noticeCard("Key result not found", "It may have been deleted."));
+    if (appError.status === 404) return reminder ? form("It may have been deleted.") : cardResponse(noticeCard("Key result not found", "It may have been deleted."));
     throw error;
   }
+}
+
+/** A reminder card's own data on its actions: the key results it lists and when it was made. */
+export function reminderOf(data: Record<string, unknown>): { keyResultIds: string[]; since: number } | undefined {
+  const ids = Array.isArray(data.reminder) ? data.reminder.filter((id): id is string => typeof id === "string" && id.length <= 100) : undefined;
+  const since = Number(data.since);
+  return ids && Number.isFinite(since) ? { keyResultIds: ids.slice(0, MAX_REMINDER_ITEMS), since } : undefined;
+}
+
+/** The reminder card again, with current values (and the error on the row that failed). */
+export async function reminderResponse(
+  deps: BotDeps,
+  turn: Turn,
+  user: TurnUser,
+  reminder: { keyResultIds: string[]; since: number },
+  failed?: { keyResultId: string; error: string; inputs: { value?: string | undefined; note?: string | undefined } },
+): Promise<InvokeResponse> {
+  const items = await reminderItems(deps.okr, user.actor, reminder.keyResultIds, reminder.since);
+  return cardResponse(
+    reminderCard({
+      items: items.map((item) => (failed && item.keyResult.id === failed.keyResultId ? { ...item, done: undefined, error: failed.error, inputs: failed.inputs } : item)),
+      since: reminder.since,
+      userIds: [turn.activity.from.id],
+      tabUrl: tabLink(deps, "/my"),
+    }),
+  );
 }
 
 /** Verb `openCheckIn` (from the pick list): the check-in form of the chosen key result. */

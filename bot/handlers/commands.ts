@@ -3,8 +3,8 @@ export type Command =
   | { name: "help" }
   | { name: "myOkrs" }
   | { name: "checkIn"; query: string }
-  | { name: "subscribe" }
-  | { name: "unsubscribe" }
+  | { name: "subscribe"; query: string }
+  | { name: "unsubscribe"; query: string }
   | { name: "unknown"; text: string };
 
 /** Message text without `<at>…</at>` mentions, HTML entities and extra spaces (Teams sends mentions inline). */
@@ -27,8 +27,8 @@ export function parseCommand(text: string | undefined): Command {
   if (/^my (okrs?|goals)$/.test(lower)) return { name: "myOkrs" };
   const checkIn = /^check[ -]?in\b\s*(.*)$/i.exec(plain);
   if (checkIn) return { name: "checkIn", query: (checkIn[1] ?? "").trim() };
-  if (lower === "subscribe") return { name: "subscribe" };
-  if (lower === "unsubscribe") return { name: "unsubscribe" };
+  const subscription = /^(un)?subscribe\b\s*(?:to\s+)?(.*)$/i.exec(plain.replace(/[.!?]+$/, ""));
+  if (subscription) return { name: subscription[1] ? "unsubscribe" : "subscribe", query: (subscription[2] ?? "").trim() };
   return { name: "unknown", text: plain.slice(0, 100) };
 }
 

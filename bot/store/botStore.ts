@@ -10,12 +10,40 @@ export interface BotConversation extends TenantDocument {
   reference: ConversationReference;
   /** The Pacer user of a personal chat (null in chats and channels). */
   userId: string | null;
+  /** IANA time zone of the personal chat's person, from the activities' `localTimezone` (reminders). */
+  timeZone?: string | undefined;
+  /** Teams ids (MRIs) of people recently active here, newest last, at most 60: `refresh.userIds` of cards posted here. */
+  recentUserIds?: string[] | undefined;
 }
 
-/** A conversation that gets a progress card for every check-in of the organisation. */
+/** What a subscription follows: every check-in of the organisation, a team's objectives, or one objective. */
+export type SubscriptionTarget = { kind: "organization" } | { kind: "team"; teamId: string } | { kind: "objective"; objectiveId: string };
+
+/** A conversation that gets progress cards for the check-ins of its target. */
 export interface BotSubscription extends TenantDocument {
   conversationId: string;
   createdBy: string | null;
+  /** Absent on subscriptions made before targets existed: the whole organisation. */
+  target?: SubscriptionTarget | undefined;
+}
+
+/** Check-in reminder rhythm of an organisation (see reminders/schedule.ts). */
+export interface ReminderSettings {
+  rhythm: "weekly" | "every2weeks" | "every3weeks" | "monthly" | "off";
+  /** 0 = Sunday … 6 = Saturday. */
+  weekday: number;
+  /** Local time of day in each person's time zone, `HH:MM`. */
+  time: string;
+  /** Key results checked in within this many days are not listed. */
+  skipCheckedInWithinDays: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { rhythm: "weekly", weekday: 1, time: "09:00", skipCheckedInWithinDays: 3 };
+
+/** The bot's per-organisation settings (`_id` = `settings:<tenantId>`). */
+export interface BotSettings extends TenantDocument {
+  reminders: ReminderSettings;
+  updatedBy: string | null;
 }
 
 /** A Teams thread (a card Pacer posted, and its replies) mirroring one OKR's feed. */
@@ -41,6 +69,8 @@ export interface BotReaction extends TenantDocument {
   reaction: string;
 }
 
+export const MAX_REFRESH_USERS = 60;
+
 /** A claim older than this belongs to a delivery that died mid-way: the next retry redoes it. */
 const STALE_CLAIM_MS = 60_000;
 
@@ -50,6 +80,7 @@ export class BotStore {
   readonly threads: TenantCollection<BotThread>;
   readonly processed: TenantCollection<BotProcessedActivity>;
   readonly reactions: TenantCollection<BotReaction>;
+  readonly settings: TenantCollection<BotSettings>;
 
   constructor(store: Store) {
     this.conversations = store.tenantCollection<BotConversation>("botConversations");
@@ -57,6 +88,7 @@ export class BotStore {
     this.threads = store.tenantCollection<BotThread>("botThreads");
     this.processed = store.tenantCollection<BotProcessedActivity>("botProcessedActivities");
     this.reactions = store.tenantCollection<BotReaction>("botReactions");
+    this.settings = store.tenantCollection<BotSettings>("botSettings");
   }
 
   /** Saves where a conversation is; true when Pacer had not seen it (or was removed from it) before. */
@@ -83,14 +115,14 @@ export class BotStore {
   }
 
   async removeConversation(tenantId: string, conversationId: string): Promise<void> {
-    await this.subscriptions.delete(tenantId, conversationKey(conversationId));
+    await this.subscriptions.deleteMany(tenantId, { conversationId });
     await this.conversations.delete(tenantId, conversationKey(conversationId));
   }
 
-  /** true when newly subscribed. */
-  async subscribe(tenantId: string, conversationId: string, userId: string | null): Promise<boolean> {
+  /** true when newly subscribed to that target. */
+  async subscribe(tenantId: string, conversationId: string, userId: string | null, target: SubscriptionTarget = { kind: "organization" }): Promise<boolean> {
     try {
-      await this.subscriptions.insert(tenantId, { _id: conversationKey(conversationId), conversationId, createdBy: userId });
+      await this.subscriptions.insert(tenantId, { _id: subscriptionKey(conversationId, target), conversationId, createdBy: userId, target });
       return true;
     } catch (error) {
       if ((error as { code?: number }).code === 11000) return false;
@@ -98,8 +130,64 @@ export class BotStore {
     }
   }
 
-  unsubscribe(tenantId: string, conversationId: string): Promise<boolean> {
-    return this.subscriptions.delete(tenantId, conversationKey(conversationId));
+  /** Without a target: every subscription of the conversation. true when something was removed. */
+  async unsubscribe(tenantId: string, conversationId: string, target?: SubscriptionTarget): Promise<boolean> {
+    if (target) return this.subscriptions.delete(tenantId, subscriptionKey(conversationId, target));
+    return (await this.subscriptions.deleteMany(tenantId, { conversationId })) > 0;
+  }
+
+  subscriptionsOf(tenantId: string, conversationId: string): Promise<BotSubscription[]> {
+    return this.subscriptions.find(tenantId, { conversationId });
+  }
+
+  /** Remembers a person's time zone (personal chats) and Teams id (card refresh); writes only when something changed. */
+  async notePerson(tenantId: string, conversationId: string, person: { teamsId: string; timeZone?: string | undefined }): Promise<void> {
+    const conversation = await this.findConversation(tenantId, conversationId);
+    if (!conversation) return;
+    const recent = conversation.recentUserIds ?? [];
+    const $set: Partial<BotConversation> = {};
+    if (recent.at(-1) !== person.teamsId) $set.recentUserIds = [...recent.filter((id) => id !== person.teamsId), person.teamsId].slice(-MAX_REFRESH_USERS);
+    if (conversation.scope === "personal" && person.timeZone && person.timeZone !== conversation.timeZone) $set.timeZone = person.timeZone;
+    if (Object.keys($set).length > 0) await this.conversations.update(tenantId, conversationKey(conversationId), { $set });
+  }
+
+  async reminderSettings(tenantId: string): Promise<ReminderSettings> {
+    const saved = await this.settings.findById(tenantId, settingsKey(tenantId));
+    return { ...DEFAULT_REMINDER_SETTINGS, ...(saved?.reminders ?? {}) };
+  }
+
+  async saveReminderSettings(tenantId: string, reminders: ReminderSettings, userId: string | null): Promise<ReminderSettings> {
+    const id = settingsKey(tenantId);
+    if (await this.settings.findById(tenantId, id)) {
+      await this.settings.update(tenantId, id, { $set: { reminders, updatedBy: userId } });
+      return reminders;
+    }
+    try {
+      await this.settings.insert(tenantId, { _id: id, reminders, updatedBy: userId });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      await this.settings.update(tenantId, id, { $set: { reminders, updatedBy: userId } });
+    }
+    return reminders;
+  }
+
+  /** The comment a Teams message stands for: a reply that became a comment, or a tab comment mirrored into a thread. */
+  async commentOfMessage(tenantId: string, conversationId: string, messageId: string): Promise<string | undefined> {
+    for (const key of [`reply:${conversationId}:${messageId}`, `mirror:${conversationId}:${messageId}`]) {
+      const done = await this.processed.findById(tenantId, key);
+      const commentId = done?.state === "done" ? done.result.commentId : undefined;
+      if (typeof commentId === "string") return commentId;
+    }
+    return undefined;
+  }
+
+  /** Records that a Teams message shows a comment (mirrored from the tab), so reactions on it count. */
+  async linkMessageToComment(tenantId: string, conversationId: string, messageId: string, commentId: string): Promise<void> {
+    try {
+      await this.processed.insert(tenantId, { _id: `mirror:${conversationId}:${messageId}`, state: "done", at: new Date(), result: { commentId } });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
   }
 
   async linkThread(tenantId: string, link: Pick<BotThread, "conversationId" | "rootActivityId" | "subjectType" | "subjectId" | "objectiveId">): Promise<void> {
@@ -146,3 +234,10 @@ export class BotStore {
 }
 
 const conversationKey = (conversationId: string) => `conv:${conversationId}`;
+const settingsKey = (tenantId: string) => `settings:${tenantId}`;
+
+/** Whole-organisation subscriptions keep the key they had before targets existed. */
+const subscriptionKey = (conversationId: string, target: SubscriptionTarget) =>
+  target.kind === "organization" ? conversationKey(conversationId) : `sub:${conversationId}:${target.kind}:${target.kind === "team" ? target.teamId : target.objectiveId}`;
+
+export const targetOf = (subscription: BotSubscription): SubscriptionTarget => subscription.target ?? { kind: "organization" };

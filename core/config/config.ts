@@ -93,6 +93,8 @@ export const envSchema = z
       .default([]),
 
     PACER_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+    /** Teams bot: check-ins reaching a conversation within this window of each other share one card. */
+    PACER_BOT_BATCH_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   });
 
 /**

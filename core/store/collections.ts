@@ -94,7 +94,10 @@ export const collectionSpecs: CollectionSpec[] = [
   {
     name: "botSubscriptions",
     tenantScoped: true,
-    indexes: [{ key: { tenantId: 1, createdAt: 1 }, name: "tenant_created" }],
+    indexes: [
+      { key: { tenantId: 1, createdAt: 1 }, name: "tenant_created" },
+      { key: { tenantId: 1, conversationId: 1 }, name: "tenant_conversation" },
+    ],
   },
   {
     name: "botThreads",
@@ -113,6 +116,12 @@ export const collectionSpecs: CollectionSpec[] = [
     name: "botReactions",
     tenantScoped: true,
     indexes: [{ key: { tenantId: 1, commentId: 1 }, name: "tenant_comment" }],
+  },
+  {
+    // Per-organisation bot settings (check-in reminder rhythm), `_id` = `settings:<tenantId>`.
+    name: "botSettings",
+    tenantScoped: true,
+    indexes: [],
   },
   // Optimistic-concurrency claims (TenantCollection.update): one per in-flight versioned write, deleted right after.
   {

@@ -17,7 +17,7 @@ let revenueKrId: string;
 
 beforeAll(async () => {
   fake = await startFakeBotConnector();
-  pacer = await startTestPacer({ ...fake.env(BOT_ID, BOT_PASSWORD), TAB_ENDPOINT: "https://pacer.example.com" });
+  pacer = await startTestPacer({ ...fake.env(BOT_ID, BOT_PASSWORD), TAB_ENDPOINT: "https://pacer.example.com", PACER_BOT_BATCH_MS: "50" });
   api = apiClient(pacer);
   // The first person of the tenant becomes org owner; Olivia signs in to the tab first.
   periodId = (await api(owner, "GET", "/periods/current")).body.id;
@@ -157,7 +157,7 @@ describe("subscriptions and threads", () => {
   const channel = { id: `19:okrs-${randomUUID()}@thread.tacv2`, conversationType: "channel", tenantId };
 
   it("posts a progress card to subscribed conversations, retrying when throttled", async () => {
-    await postActivity(pacer, fake, teamsActivity(fake, owner, { text: "<at>Pacer</at> subscribe", conversation: channel }));
+    await postActivity(pacer, fake, teamsActivity(fake, owner, { text: "<at>Pacer</at> subscribe all", conversation: channel }));
     expect(callsTo(channel.id)[0]!.body.text).toContain("Subscribed");
 
     fake.failNext(429, 1, 0);

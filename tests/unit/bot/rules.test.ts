@@ -13,8 +13,10 @@ describe("commands", () => {
     ["<at>Pacer</at>&nbsp;My OKRs", { name: "myOkrs" }],
     ["check in revenue q1", { name: "checkIn", query: "revenue q1" }],
     ["Check-in", { name: "checkIn", query: "" }],
-    ["<at>Pacer</at> subscribe", { name: "subscribe" }],
-    ["unsubscribe.", { name: "unsubscribe" }],
+    ["<at>Pacer</at> subscribe", { name: "subscribe", query: "" }],
+    ["subscribe to Sales team", { name: "subscribe", query: "Sales team" }],
+    ["unsubscribe.", { name: "unsubscribe", query: "" }],
+    ["unsubscribe Grow the business", { name: "unsubscribe", query: "Grow the business" }],
     ["checkout", { name: "unknown", text: "checkout" }],
   ])("%s", (text, command) => expect(parseCommand(text)).toEqual(command));
 

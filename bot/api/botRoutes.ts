@@ -1,0 +1,96 @@
+import { Router } from "express";
+import { z } from "zod";
+import { badRequest, forbidden, notFound } from "../../core/errors/appError.js";
+import { isOrgAdmin } from "../../core/okr/permissions.js";
+import { type ApiDescription, operation } from "../../server/http/apiRoute.js";
+import type { BotDeps } from "../handlers/context.js";
+import { type BotSubscription, DEFAULT_REMINDER_SETTINGS, type SubscriptionTarget, targetOf } from "../store/botStore.js";
+
+/** Schemas next to their routes (the bot's own settings; OKR schemas stay in core/okr/schemas.ts). */
+export const reminderSettingsSchema = z.object({
+  rhythm: z.enum(["weekly", "every2weeks", "every3weeks", "monthly", "off"]),
+  weekday: z.number().int().min(0).max(6).default(DEFAULT_REMINDER_SETTINGS.weekday),
+  time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)")
+    .default(DEFAULT_REMINDER_SETTINGS.time),
+  skipCheckedInWithinDays: z.number().int().min(0).max(31).default(DEFAULT_REMINDER_SETTINGS.skipCheckedInWithinDays),
+});
+
+const subscriptionBody = z
+  .object({
+    conversationId: z.string().trim().min(1).max(400),
+    teamId: z.string().trim().min(1).max(100).optional(),
+    objectiveId: z.string().trim().min(1).max(100).optional(),
+    organization: z.literal(true).optional(),
+  })
+  .refine((b) => [b.teamId, b.objectiveId, b.organization].filter((v) => v !== undefined).length === 1, {
+    message: "give exactly one of teamId, objectiveId or organization: true",
+    path: ["teamId"],
+  });
+
+const subscriptionView = z.object({
+  conversationId: z.string(),
+  target: z.union([z.object({ kind: z.literal("organization") }), z.object({ kind: z.literal("team"), teamId: z.string() }), z.object({ kind: z.literal("objective"), objectiveId: z.string() })]),
+  createdBy: z.string().nullable(),
+});
+
+const view = (s: BotSubscription): z.infer<typeof subscriptionView> => ({ conversationId: s.conversationId, target: targetOf(s), createdBy: s.createdBy });
+
+/**
+ * /api/v1/bot: the organisation's check-in reminder rhythm (everyone reads it, org admins set it)
+ * and progress-card subscriptions of conversations Pacer is installed in (the channel tab's
+ * configuration page subscribes its channel here). Conversations of another tenant, or unknown
+ * to the bot, are 404.
+ */
+export function botRoutes(deps: BotDeps, api: ApiDescription): Router {
+  const router = Router();
+  const tag = "Teams bot";
+  operation(router, api, { method: "get", path: "/bot/reminders", tag, summary: "The organisation's check-in reminder rhythm", response: reminderSettingsSchema }, async ({ actor }) =>
+    deps.bots.reminderSettings(actor.tenantId),
+  );
+  operation(router, api, { method: "put", path: "/bot/reminders", tag, summary: "Set the check-in reminder rhythm (org admins)", body: reminderSettingsSchema, response: reminderSettingsSchema }, async ({ actor, body }) => {
+    if (!isOrgAdmin(actor)) throw forbidden("Only org owners and admins set the check-in reminders.");
+    return deps.bots.saveReminderSettings(actor.tenantId, body, actor.userId);
+  });
+
+  const knownConversation = async (tenantId: string, conversationId: string) => {
+    const conversation = await deps.bots.findConversation(tenantId, conversationId);
+    if (!conversation) throw notFound("Conversation");
+    return conversation;
+  };
+  const targetOfBody = async (actor: Parameters<typeof deps.okr.teams.get>[0], body: z.output<typeof subscriptionBody>): Promise<SubscriptionTarget> => {
+    if (body.teamId) return { kind: "team", teamId: (await deps.okr.teams.get(actor, body.teamId))._id };
+    if (body.objectiveId) return { kind: "objective", objectiveId: (await deps.okr.objectives.get(actor, body.objectiveId))._id };
+    if (body.organization) return { kind: "organization" };
+    throw badRequest("Say what to subscribe to.");
+  };
+
+  operation(
+    router,
+    api,
+    { method: "get", path: "/bot/subscriptions", tag, summary: "Subscriptions of a conversation", query: z.object({ conversationId: z.string().trim().min(1).max(400) }), response: z.object({ items: z.array(subscriptionView) }) },
+    async ({ actor, query }) => {
+      await knownConversation(actor.tenantId, query.conversationId);
+      return { items: (await deps.bots.subscriptionsOf(actor.tenantId, query.conversationId)).map(view) };
+    },
+  );
+  operation(
+    router,
+    api,
+    { method: "post", path: "/bot/subscriptions", tag, summary: "Post progress cards of a team's or an objective's OKRs (or the whole organisation's) to a conversation", body: subscriptionBody, response: subscriptionView.extend({ created: z.boolean() }), status: 201 },
+    async ({ actor, body, res }) => {
+      await knownConversation(actor.tenantId, body.conversationId);
+      const target = await targetOfBody(actor, body);
+      const created = await deps.bots.subscribe(actor.tenantId, body.conversationId, actor.userId, target);
+      if (!created) res.locals.status = 200;
+      return { conversationId: body.conversationId, target, createdBy: actor.userId, created };
+    },
+  );
+  operation(router, api, { method: "delete", path: "/bot/subscriptions", tag, summary: "Stop one subscription of a conversation", body: subscriptionBody }, async ({ actor, body }) => {
+    await knownConversation(actor.tenantId, body.conversationId);
+    const target: SubscriptionTarget = body.teamId ? { kind: "team", teamId: body.teamId } : body.objectiveId ? { kind: "objective", objectiveId: body.objectiveId } : { kind: "organization" };
+    if (!(await deps.bots.unsubscribe(actor.tenantId, body.conversationId, target))) throw notFound("Subscription");
+  });
+  return router;
+}
