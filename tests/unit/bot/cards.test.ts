@@ -7,7 +7,9 @@ import { askQuestionForm, questionCard } from "../../../bot/cards/askQuestionCar
 import { checkInCard, pickKeyResultCard } from "../../../bot/cards/checkInCard.js";
 import { helpCard } from "../../../bot/cards/helpCard.js";
 import { okrListCard } from "../../../bot/cards/okrListCard.js";
-import { noticeCard, objectiveCard, progressCard } from "../../../bot/cards/progressCard.js";
+import { noticeCard, objectiveCard, progressCard, progressDigestCard } from "../../../bot/cards/progressCard.js";
+import { reminderCard } from "../../../bot/cards/reminderCard.js";
+import { subscribeCard } from "../../../bot/cards/subscribeCard.js";
 import type { Card } from "../../../bot/cards/template.js";
 
 const require = createRequire(import.meta.url);
@@ -50,6 +52,17 @@ describe("card builders produce valid Adaptive Cards 1.5", () => {
     ["objective", objectiveCard({ title: "Grow", periodName: "2027 Q1", ownerName: "Dana", progress: 10, status: "at_risk", keyResults: [{ title: "Revenue", progress: 10 }], url: "https://pacer.example.com/tab/#/my" })],
     ["notice", noticeCard("Key result not found", "It may have been deleted.")],
     ["ask form", askQuestionForm({ objectives: [{ id: "o1", title: "Grow" }], question: "When?", selectedId: "o1", error: "Write your question." })],
+    ["progress (posted, with actions and refresh)", progressCard({ heading: "Dana checked in", keyResultId: "kr1", keyResultTitle: "Revenue", objectiveTitle: "Grow", valueText: "1", progress: 50, status: "on_track", refreshUserIds: ["29:a", "29:b"] })],
+    ["progress digest", progressDigestCard({ heading: "2 key results changed", refreshUserIds: ["29:a"], repliesBecomeComments: true, items: [
+      { keyResultId: "kr1", keyResultTitle: "Revenue", objectiveTitle: "Grow", valueText: "1,000 EUR", previousValueText: "500 EUR", progress: 50, status: "on_track", sourceText: "from bigquery", url: "https://pacer.example.com/tab/#/kr/kr1" },
+      { keyResultId: "kr2", keyResultTitle: "Ship", objectiveTitle: "Grow", valueText: "Done", progress: 100, status: "on_track", sourceText: "by Dana" },
+    ] })],
+    ["reminder", reminderCard({ since: 1, userIds: ["29:a"], tabUrl: "https://pacer.example.com/tab/#/my", items: [
+      { keyResult: { id: "kr1", title: "Revenue", version: 2, measurement: metric, current: 5 }, objectiveTitle: "Grow", error: "“x” is not a number.", inputs: { value: "x" } },
+      { keyResult: { id: "kr2", title: "Ship", version: 1, measurement: { kind: "milestone" }, current: null }, objectiveTitle: "Grow" },
+      { keyResult: { id: "kr3", title: "NPS", version: 4, measurement: { kind: "percent" }, current: 40 }, objectiveTitle: "Grow", done: { valueText: "45%" } },
+    ] })],
+    ["subscribe pick", subscribeCard({ prompt: "Which?", choices: [{ value: "organization", title: "Everything" }, { value: "team:t1", title: "Team: Sales" }] })],
     ["question", questionCard({ askerName: "Max", objectiveTitle: "Grow", question: "When?", url: "https://pacer.example.com/tab/#/my" })],
   ];
   it.each(cases)("%s", (_name, card) => expectValid(card));
@@ -69,5 +82,44 @@ describe("card builders produce valid Adaptive Cards 1.5", () => {
   it("rejects what the schema forbids (the validator is live)", () => {
     expect(validate({ type: "AdaptiveCard", version: "1.5", body: [{ type: "TextBlock" }] })).toBe(false);
     expect(validate({ type: "AdaptiveCard", version: "1.5", body: [], msteams: { width: "Full" } })).toBe(false);
+  });
+
+  it("gives every Action.Execute an Action.Submit fallback with its verb, and refresh to at most 60 people", () => {
+    const executes = (node: unknown): Array<Record<string, any>> => {
+      if (Array.isArray(node)) return node.flatMap(executes);
+      if (!node || typeof node !== "object") return [];
+      const element = node as Record<string, any>;
+      return [...(element.type === "Action.Execute" ? [element] : []), ...Object.entries(element).filter(([k]) => k !== "refresh").flatMap(([, v]) => executes(v))];
+    };
+    const many = Array.from({ length: 80 }, (_, i) => `29:user-${i}`);
+    const cards = [
+      checkInCard({ keyResult: { id: "kr1", title: "Revenue", version: 3, measurement: metric, current: 1 }, objectiveTitle: "Grow" }),
+      pickKeyResultCard({ prompt: "?", choices: [{ id: "a", title: "A" }] }),
+      progressCard({ heading: "h", keyResultId: "kr1", keyResultTitle: "R", objectiveTitle: "G", valueText: "1", progress: 1, status: "behind", refreshUserIds: many }),
+      reminderCard({ since: 5, userIds: many, items: [{ keyResult: { id: "kr1", title: "R", version: 3, measurement: metric, current: 1 }, objectiveTitle: "G" }] }),
+      subscribeCard({ prompt: "?", choices: [{ value: "organization", title: "All" }] }),
+    ];
+    for (const card of cards) {
+      const actions = executes(card);
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) expect(action.fallback).toEqual({ type: "Action.Submit", title: action.title, data: { ...(action.data ?? {}), verb: action.verb } });
+    }
+    const progress = cards[2] as Record<string, any>;
+    expect(progress.refresh.action).toMatchObject({ type: "Action.Execute", verb: "refresh", data: { keyResultIds: ["kr1"] } });
+    expect(progress.refresh.userIds).toHaveLength(60);
+    expect(progress.refresh.userIds.at(-1)).toBe("29:user-79");
+    const reminder = cards[3] as Record<string, any>;
+    expect(reminder.refresh.action.data).toEqual({ reminder: ["kr1"], since: 5 });
+    expect(executes(reminder)[0]!.data).toEqual({ keyResultId: "kr1", version: 3, field: "0", reminder: ["kr1"], since: 5 });
+    // Without known viewers there is no automatic refresh (the Refresh button stays).
+    expect(progressCard({ heading: "h", keyResultId: "kr1", keyResultTitle: "R", objectiveTitle: "G", valueText: "1", progress: 1, status: "behind" }).refresh).toBeUndefined();
+  });
+
+  it("keeps a full reminder and a full digest far under Teams' 28 KB", () => {
+    const long = "x".repeat(400);
+    const reminder = reminderCard({ since: 1, items: Array.from({ length: 40 }, (_, i) => ({ keyResult: { id: `kr${i}`, title: long, version: 1, measurement: metric, current: 1 }, objectiveTitle: long })) });
+    expect(Buffer.byteLength(JSON.stringify(reminder))).toBeLessThan(28_000);
+    const digest = progressDigestCard({ heading: "h", items: Array.from({ length: 40 }, (_, i) => ({ keyResultId: `kr${i}`, keyResultTitle: long, objectiveTitle: long, valueText: "1", progress: 1, status: "on_track" as const, sourceText: "by x", url: "https://pacer.example.com/tab/#/kr/x" })) });
+    expect(Buffer.byteLength(JSON.stringify(digest))).toBeLessThan(28_000);
   });
 });
