@@ -18,7 +18,7 @@ const { PNG } = pngjs;
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const APP_PACKAGE_DIR = join(REPO_ROOT, "appPackage");
-export const MANIFEST_VERSION = "1.29";
+export const MANIFEST_VERSION = "1.30";
 export const SCHEMA_PATH = join(APP_PACKAGE_DIR, "schema", `MicrosoftTeams.schema.${MANIFEST_VERSION}.json`);
 
 /** Files at the root of the zip, and nothing else. */

@@ -64,9 +64,9 @@ describe("the generated manifest", () => {
     expect(findPlaceholders(built.manifestText)).toEqual([]);
   });
 
-  it("validates against the vendored v1.29 schema", () => {
+  it("validates against the vendored v1.30 schema", () => {
     const manifest = goodManifest();
-    expect(manifest.manifestVersion).toBe("1.29");
+    expect(manifest.manifestVersion).toBe("1.30");
     expect(validateSchema(manifest)).toEqual([]);
   });
 
