@@ -70,7 +70,7 @@ export async function checkInAction(deps: BotDeps, turn: Turn, user: TurnUser, r
       expectedVersion: retried ? undefined : parsed.version,
       source: { kind: "manual" },
     });
-    if (reminder) return reminderResponse(deps, turn, user, reminder);
+    if (reminder) return reminderResponse(deps, turn, user, reminder, undefined, keyResultId);
     const view = await keyResultCardData(deps.okr, tenantId, result.keyResult, found.objective);
     return cardResponse(
       progressCard({
@@ -114,8 +114,9 @@ export async function reminderResponse(
   user: TurnUser,
   reminder: { keyResultIds: string[]; since: number },
   failed?: { keyResultId: string; error: string; inputs: { value?: string | undefined; note?: string | undefined } },
+  justCheckedIn?: string,
 ): Promise<InvokeResponse> {
-  const items = await reminderItems(deps.okr, user.actor, reminder.keyResultIds, reminder.since);
+  const items = await reminderItems(deps.okr, user.actor, reminder.keyResultIds, reminder.since, justCheckedIn);
   return cardResponse(
     reminderCard({
       items: items.map((item) => (failed && item.keyResult.id === failed.keyResultId ? { ...item, done: undefined, error: failed.error, inputs: failed.inputs } : item)),

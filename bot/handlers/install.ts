@@ -31,5 +31,6 @@ export async function onInstallEvent(deps: BotDeps, turn: Turn): Promise<void> {
     reference: referenceOf(activity),
     userId: identity?.ok ? identity.user.caller.user._id : null,
   });
+  if (activity.from.aadObjectId) await deps.bots.notePerson(tenantId, conversationId, { teamsId: activity.from.id });
   if (created) await sendHelp(deps, turn, { welcome: true });
 }

@@ -49,6 +49,7 @@ async function saveHere(deps: BotDeps, turn: Turn, user: TurnUser): Promise<stri
   const { conversationId } = splitConversationId(turn.activity.conversation.id);
   // The reference may be new (a message can arrive before the install event is processed).
   await deps.bots.saveConversation(user.caller.tenantId, { conversationId, scope: scopeOf(turn.activity.conversation.conversationType), reference: referenceOf(turn.activity), userId: personalUserId(turn, user) });
+  await deps.bots.notePerson(user.caller.tenantId, conversationId, { teamsId: turn.activity.from.id });
   return conversationId;
 }
 

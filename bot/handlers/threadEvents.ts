@@ -80,6 +80,9 @@ export async function recountReactions(deps: BotDeps, tenantId: string, commentI
   if (!comment) return;
   const reactions: Record<string, number> = {};
   for (const r of await deps.bots.reactions.find(tenantId, { commentId })) reactions[r.reaction] = (reactions[r.reaction] ?? 0) + 1;
+  const current = (comment.data.reactions ?? {}) as Record<string, number>;
+  const same = Object.keys(reactions).length === Object.keys(current).length && Object.entries(reactions).every(([k, v]) => current[k] === v);
+  if (same) return;
   await deps.okr.store.activity.update(tenantId, commentId, { $set: { data: { ...comment.data, reactions } } });
 }
 

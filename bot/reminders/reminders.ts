@@ -54,14 +54,14 @@ export async function keyResultsNeedingCheckIn(okr: OkrServices, actor: Actor, n
   return due;
 }
 
-/** The rows of a reminder card for its key results now: checked in since the reminder → done. */
-export async function reminderItems(okr: OkrServices, actor: Actor, keyResultIds: readonly string[], since: number): Promise<ReminderItem[]> {
+/** The rows of a reminder card for its key results now: checked in since the reminder (or by this very action) → done. */
+export async function reminderItems(okr: OkrServices, actor: Actor, keyResultIds: readonly string[], since: number, justCheckedIn?: string): Promise<ReminderItem[]> {
   const items: ReminderItem[] = [];
   for (const id of keyResultIds.slice(0, 50)) {
     const found = await okr.objectives.getKeyResult(actor, id).catch(() => null);
     if (!found) continue;
     const { keyResult, objective } = found;
-    const done = keyResult.lastCheckIn && keyResult.lastCheckIn.at.getTime() >= since ? { valueText: valueText(keyResult.measurement, keyResult.current) } : undefined;
+    const done = keyResult.lastCheckIn && (keyResult.lastCheckIn.at.getTime() >= since || keyResult._id === justCheckedIn) ? { valueText: valueText(keyResult.measurement, keyResult.current) } : undefined;
     items.push({ keyResult: { id: keyResult._id, title: keyResult.title, version: keyResult.version, measurement: keyResult.measurement, current: keyResult.current }, objectiveTitle: objective.title, done });
   }
   return items;
