@@ -102,7 +102,10 @@ export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> 
   testConnection(ctx: ConnectorContext<Config, Secrets>): Promise<ConnectionTestResult>;
   listResources?(ctx: ConnectorContext<Config, Secrets>, query: { search?: string | undefined }): Promise<Resource[]>;
   fetchValue?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<FetchedValue>;
+  /** A project's tasks: the source's items as a tree (what a project link shows, see sync/engine/projectLinks.ts). */
   fetchItems?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<ItemNode[]>;
+  /** Where people open the source itself (e.g. the query), stored on a linked project. */
+  sourceUrl?(config: Config, source: Source): string | null;
 }
 
 /** What the integration services need of the registry. */

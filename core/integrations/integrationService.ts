@@ -4,9 +4,9 @@ import type { Caller } from "../auth/callerResolver.js";
 import type { SecretBox } from "../crypto/secretBox.js";
 import { badRequest, conflict, forbidden, notFound } from "../errors/appError.js";
 import type { Actor } from "../okr/actor.js";
-import type { KeyResult, Objective } from "../okr/model.js";
+import type { KeyResult, Objective, Project } from "../okr/model.js";
 import type { OkrServices } from "../okr/okrService.js";
-import { canEditKeyResult } from "../okr/permissions.js";
+import { canEditKeyResult, canEditProject } from "../okr/permissions.js";
 import type { ConnectorDefinition, ConnectorRegistry } from "./contract.js";
 import {
   connectionRemoved,
@@ -18,7 +18,7 @@ import {
   notLinked,
 } from "./errors.js";
 import type { IntegrationStore } from "./integrationStore.js";
-import type { AllowListMode, Connection, KrLink, OrgIntegrations, PausedReason, Visibility } from "./model.js";
+import { type AllowListMode, type Connection, type KrLink, type LinkTarget, type OrgIntegrations, type PausedReason, type Visibility } from "./model.js";
 import { canCreateConnection, canEditConnection, canSeeConnection, canUseConnection, isIntegrationAdmin, isTenantAdmin } from "./permissions.js";
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, sourceKey } from "./schedule.js";
 
@@ -41,6 +41,18 @@ export interface UsableConnection {
   connection: Connection;
   config: unknown;
   secrets: unknown;
+}
+
+/** A link's target: a key result id (the original API) or an explicit target. */
+export type LinkSubject = string | LinkTarget;
+const asTarget = (subject: LinkSubject): LinkTarget => (typeof subject === "string" ? { type: "keyResult", id: subject } : subject);
+
+/** What a link form is about: its objective, and the key result or the project. */
+export interface EditableTarget {
+  target: LinkTarget;
+  objective: Objective;
+  keyResult?: KeyResult;
+  project?: Project;
 }
 
 export const hashPushToken = (token: string) => createHash("sha256").update(token).digest("hex");
@@ -322,21 +334,45 @@ export class IntegrationService {
     return found;
   }
 
-  /** Validates a link form: the KR may be edited, the connection used, the source fits the connector. */
-  async prepareLink(actor: Actor, keyResultId: string, input: { connectionId: string; source: unknown }): Promise<UsableConnection & { keyResult: KeyResult; objective: Objective; source: Record<string, unknown> }> {
-    const kr = await this.editableKeyResult(actor, keyResultId);
-    const usable = await this.usableConnection(actor, input.connectionId);
-    const source = parseWith(usable.definition.schemas.sourceConfig, input.source ?? {}, "source");
-    return { ...usable, ...kr, source };
-  }
-
-  async getLink(actor: Actor, keyResultId: string): Promise<KrLink> {
-    await this.okr.checkIns.requireKeyResult(actor.tenantId, keyResultId).catch(async (error: unknown) => {
-      if (await this.okr.store.objectives.findById(actor.tenantId, keyResultId)) throw objectiveNotLinkable();
+  /** The project, if the actor may change its link; an objective id is a clear 400. */
+  async editableProject(actor: Actor, projectId: string): Promise<{ project: Project; objective: Objective }> {
+    const found = await this.okr.projects.get(actor, projectId).catch(async (error: unknown) => {
+      if (await this.okr.store.objectives.findById(actor.tenantId, projectId)) throw objectiveNotLinkable();
       throw error;
     });
-    const link = await this.store.links.findOne(actor.tenantId, { keyResultId });
-    if (!link) throw notLinked();
+    if (actor.orgRole !== "system" && !canEditProject(actor, found.objective, found.project, await this.okr.checkIns.teamLookup(actor.tenantId))) {
+      throw forbidden("Only the project's owner, the objective's owners or an org admin can link it to a data source.");
+    }
+    return found;
+  }
+
+  async editableTarget(actor: Actor, subject: LinkSubject): Promise<EditableTarget> {
+    const target = asTarget(subject);
+    if (target.type === "project") return { target, ...(await this.editableProject(actor, target.id)) };
+    return { target, ...(await this.editableKeyResult(actor, target.id)) };
+  }
+
+  /** Validates a link form: the target may be edited, the connection used, the source fits the connector. */
+  async prepareLink(actor: Actor, subject: LinkSubject, input: { connectionId: string; source: unknown }): Promise<UsableConnection & EditableTarget & { source: Record<string, unknown> }> {
+    const editable = await this.editableTarget(actor, subject);
+    const usable = await this.usableConnection(actor, input.connectionId);
+    if (editable.target.type === "project" && !usable.definition.fetchItems) {
+      throw badRequest(`${usable.definition.displayName} cannot fill a project's tasks; pick a source with work items (e.g. Azure DevOps).`);
+    }
+    const source = parseWith(usable.definition.schemas.sourceConfig, input.source ?? {}, "source");
+    return { ...usable, ...editable, source };
+  }
+
+  async getLink(actor: Actor, subject: LinkSubject): Promise<KrLink> {
+    const target = asTarget(subject);
+    if (target.type === "project") await this.okr.projects.get(actor, target.id);
+    else
+      await this.okr.checkIns.requireKeyResult(actor.tenantId, target.id).catch(async (error: unknown) => {
+        if (await this.okr.store.objectives.findById(actor.tenantId, target.id)) throw objectiveNotLinkable();
+        throw error;
+      });
+    const link = await this.store.links.findOne(actor.tenantId, { keyResultId: target.id });
+    if (!link) throw notLinked(target.type);
     return link;
   }
 
@@ -344,9 +380,10 @@ export class IntegrationService {
    * Saves (creates or replaces) the KR's link. Pull links become due at once. Push links get a
    * new secret token when created (returned once, only its hash is stored).
    */
-  async saveLink(actor: Actor, keyResultId: string, input: { connectionId: string; source: unknown; version?: number | undefined }): Promise<{ link: KrLink; pushToken: string | null }> {
-    const prepared = await this.prepareLink(actor, keyResultId, input);
-    const { definition, connection, objective, source } = prepared;
+  async saveLink(actor: Actor, subject: LinkSubject, input: { connectionId: string; source: unknown; version?: number | undefined }): Promise<{ link: KrLink; pushToken: string | null }> {
+    const prepared = await this.prepareLink(actor, subject, input);
+    const { definition, connection, objective, source, target } = prepared;
+    const keyResultId = target.id;
     const now = this.now();
     const pull = definition.mode === "pull";
     const fields = {
@@ -355,7 +392,8 @@ export class IntegrationService {
       connectionId: connection._id,
       mode: definition.mode,
       source,
-      sourceKey: sourceKey(connection._id, source),
+      // A project reads the items, a key result the value: never fetched together.
+      sourceKey: target.type === "project" ? sourceKey(connection._id, { items: source }) : sourceKey(connection._id, source),
       active: pull,
       nextSyncAt: pull ? now : null,
       status: "pending" as const,
@@ -380,6 +418,7 @@ export class IntegrationService {
     try {
       const link = await this.store.links.insert(actor.tenantId, {
         keyResultId,
+        ...(target.type === "project" ? { target } : {}),
         ...fields,
         createdBy: actor.userId,
         pushTokenHash: token ? hashPushToken(token) : null,
@@ -390,7 +429,7 @@ export class IntegrationService {
       });
       return { link, pushToken: token };
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw conflict("Someone linked this key result meanwhile; reload and try again.");
+      if ((error as { code?: number }).code === 11000) throw conflict(`Someone linked this ${target.type === "project" ? "project" : "key result"} meanwhile; reload and try again.`);
       throw error;
     }
   }
@@ -405,17 +444,21 @@ export class IntegrationService {
     return { link: updated!, pushToken: token };
   }
 
-  /** Unlinks; the key result keeps its value and history. */
-  async unlink(actor: Actor, keyResultId: string): Promise<void> {
-    await this.editableKeyResult(actor, keyResultId);
-    const link = await this.getLink(actor, keyResultId);
+  /**
+   * Unlinks; a key result keeps its value and history. A project keeps its tasks (synced ones
+   * stay as last synced) and its progress is again the share of done tasks.
+   */
+  async unlink(actor: Actor, subject: LinkSubject): Promise<void> {
+    const { target } = await this.editableTarget(actor, subject);
+    const link = await this.getLink(actor, target);
     await this.store.links.delete(actor.tenantId, link._id);
+    if (target.type === "project") await this.okr.store.projects.raw.updateOne({ _id: target.id, tenantId: actor.tenantId }, { $set: { sync: null } });
   }
 
   /** For manual refresh: the link with a runnable connection, or why not. */
-  async refreshable(actor: Actor, keyResultId: string): Promise<{ link: KrLink; usable: UsableConnection }> {
-    await this.editableKeyResult(actor, keyResultId);
-    const link = await this.getLink(actor, keyResultId);
+  async refreshable(actor: Actor, subject: LinkSubject): Promise<{ link: KrLink; usable: UsableConnection }> {
+    const { target } = await this.editableTarget(actor, subject);
+    const link = await this.getLink(actor, target);
     if (link.pausedReason === "connection_removed") throw connectionRemoved();
     if (link.pausedReason) throw linkPaused(link.pausedReason);
     if (link.mode === "push") throw badRequest("A webhook link has nothing to fetch: values arrive at its secret URL.");

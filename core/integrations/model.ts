@@ -55,8 +55,17 @@ export interface LinkError {
   at: Date;
 }
 
+/** What a link fills: a key result's value (check-ins) or a project's tasks. */
+export interface LinkTarget {
+  type: "keyResult" | "project";
+  id: string;
+}
+
 export interface KrLink extends TenantDocument {
+  /** The linked key result's id, or the project's for a project link (one link per target: unique index). */
   keyResultId: string;
+  /** Absent on links made before projects could be linked: a key result. */
+  target?: LinkTarget;
   objectiveId: string;
   integrationId: string;
   connectionId: string;
@@ -84,3 +93,5 @@ export interface KrLink extends TenantDocument {
   lastDetails: string | null;
   lastError: LinkError | null;
 }
+
+export const linkTarget = (link: Pick<KrLink, "keyResultId" | "target">): LinkTarget => link.target ?? { type: "keyResult", id: link.keyResultId };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { projectView as okrProjectView } from "../okr/schemas.js";
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from "./schedule.js";
 
 /** Request and answer shapes of the integrations API (validated and published in openapi.json). */
@@ -101,7 +102,8 @@ export const resourceView = z.object({ items: z.array(z.object({ id: z.string(),
 export const valueView = z.object({ value: z.number(), details: z.string().nullable(), asOf: z.string() });
 
 export const linkView = z.object({
-  keyResultId: z.string(),
+  keyResultId: z.string().describe("the linked key result's id, or the project's for a project link"),
+  target: z.object({ type: z.enum(["keyResult", "project"]), id: z.string() }),
   integrationId: z.string(),
   integration: z.object({ displayName: z.string(), icon: z.string() }).nullable(),
   connectionId: z.string(),
@@ -121,6 +123,18 @@ export const linkView = z.object({
 });
 
 export const refreshView = z.object({ ok: z.boolean(), value: z.number().nullable(), details: z.string().nullable(), changed: z.boolean(), link: linkView });
+
+export const projectPreviewView = z.object({
+  progress: z.number().describe("rolled up from the tree"),
+  details: z.string(),
+  sourceUrl: z.string().nullable(),
+  truncated: z.number().int(),
+  tasks: z.array(
+    z.object({ externalId: z.string(), parentExternalId: z.string().nullable(), level: z.number().int(), title: z.string(), done: z.boolean(), progress: z.number(), url: z.string().nullable() }),
+  ),
+});
+
+export const projectRefreshView = refreshView.extend({ project: okrProjectView });
 
 export const linksQuery = z
   .object({

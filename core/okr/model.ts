@@ -133,9 +133,30 @@ export interface Task {
   done: boolean;
   assigneeId: string | null;
   due: string | null;
+  // Set only on tasks a data source fills (a project link); manual tasks have none of them.
+  /** The integration that owns the task (e.g. "azuredevops"); sync replaces these tasks, never manual ones. */
+  source?: string;
+  /** The item's id at the source (a work item id). */
+  externalId?: string;
+  parentExternalId?: string | null;
+  /** 1 (top) to 3. */
+  level?: number;
+  url?: string | null;
+  /** Rolled up from the item's children, 0–100. */
+  progress?: number;
 }
 
 export const MAX_TASKS_PER_PROJECT = 500;
+
+/** What a project linked to a data source shows besides its synced tasks. */
+export interface ProjectSync {
+  integrationId: string;
+  /** Rolled up from the source's tree (a half-done epic counts half): the project's progress. */
+  progress: number;
+  /** The source itself (e.g. the Azure DevOps query). */
+  sourceUrl: string | null;
+  syncedAt: Date;
+}
 
 export interface Project extends TenantDocument {
   title: string;
@@ -145,6 +166,8 @@ export interface Project extends TenantDocument {
   ownerUserId: string | null;
   tasks: Task[];
   createdBy: string | null;
+  /** Set while a data source fills the project's tasks (absent: progress is the share of done tasks). */
+  sync?: ProjectSync | null;
 }
 
 export type ActivityKind =

@@ -306,7 +306,19 @@ export const activityView = z.object({
   data: z.record(z.string(), z.unknown()),
   version: z.number(),
 });
-export const taskView = z.object({ id: z.string(), title: z.string(), done: z.boolean(), assigneeId: z.string().nullable(), due: z.string().nullable() });
+export const taskView = z.object({
+  id: z.string(),
+  title: z.string(),
+  done: z.boolean(),
+  assigneeId: z.string().nullable(),
+  due: z.string().nullable(),
+  source: z.string().optional().describe("the integration that fills this task (absent: a manual task)"),
+  externalId: z.string().optional(),
+  parentExternalId: z.string().nullable().optional(),
+  level: z.number().int().optional(),
+  url: z.string().nullable().optional(),
+  progress: z.number().optional(),
+});
 export const projectView = z.object({
   id: z.string(),
   title: z.string(),
@@ -316,6 +328,7 @@ export const projectView = z.object({
   ownerUserId: z.string().nullable(),
   progress: z.number(),
   tasks: z.array(taskView),
+  sync: z.object({ integrationId: z.string(), progress: z.number(), sourceUrl: z.string().nullable(), syncedAt: z.string() }).nullable().optional(),
   version: z.number(),
   ...timestamps,
 });

@@ -1,4 +1,4 @@
-import type { ConnectorDefinition, FetchedValue } from "../../core/integrations/contract.js";
+import type { ConnectorDefinition, FetchedValue, ItemNode } from "../../core/integrations/contract.js";
 import type { Logger } from "../../core/log/logger.js";
 import { connectorContext } from "../connectors/context.js";
 import { asConnectorError, type ConnectorError } from "../connectors/errors.js";
@@ -39,6 +39,18 @@ export class ConnectorRunner {
       const fetched = await definition.fetchValue(this.context(definition, config, secrets, parent), source);
       if (typeof fetched?.value !== "number" || !Number.isFinite(fetched.value)) throw new Error("the connector returned no number");
       return { value: fetched.value, details: fetched.details ?? null, asOf: fetched.asOf instanceof Date ? fetched.asOf : new Date() };
+    } catch (error) {
+      throw asConnectorError(error);
+    }
+  }
+
+  /** One attempt at a project's items; throws a ConnectorError. */
+  async fetchItems(definition: ConnectorDefinition, config: unknown, secrets: unknown, source: unknown, parent?: AbortSignal): Promise<ItemNode[]> {
+    if (!definition.fetchItems) throw asConnectorError(new Error(`${definition.displayName} cannot fill a project's tasks`));
+    try {
+      const items = await definition.fetchItems(this.context(definition, config, secrets, parent), source);
+      if (!Array.isArray(items)) throw new Error("the connector returned no items");
+      return items;
     } catch (error) {
       throw asConnectorError(error);
     }

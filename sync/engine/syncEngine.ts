@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document, type Filter } from "mongodb";
 import type { ConnectorDefinition, FetchedValue } from "../../core/integrations/contract.js";
 import { IntegrationService } from "../../core/integrations/integrationService.js";
-import type { Connection, KrLink, LinkError, OrgIntegrations } from "../../core/integrations/model.js";
+import { type Connection, type KrLink, type LinkError, linkTarget, type OrgIntegrations } from "../../core/integrations/model.js";
 import { nextSlot } from "../../core/integrations/schedule.js";
 import type { Logger } from "../../core/log/logger.js";
 import { systemActor } from "../../core/okr/actor.js";
@@ -13,6 +13,7 @@ import { decideRetry } from "../retryPolicy.js";
 import { RunClaims, type RunClaim } from "../runClaims.js";
 import type { ScheduledJob } from "../scheduler.js";
 import { ConnectorRunner } from "./connectorRunner.js";
+import { applyProjectItems, fetchProjectItems, summarize } from "./projectLinks.js";
 import { KeyedSemaphores } from "./semaphore.js";
 
 /**
@@ -55,6 +56,11 @@ export interface SyncEngineOptions {
   now?: () => Date;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Runs before each fetch with the opened secrets; returns the secrets to use (e.g. Entra tokens
+   * renewed under a store-level lock, sync/oauth/). Its typed errors fail the link like a fetch's.
+   */
+  prepareSecrets?: (connection: Connection, secrets: unknown, signal?: AbortSignal) => Promise<unknown>;
 }
 
 export interface LinkOutcome {
@@ -295,6 +301,15 @@ export class SyncEngine {
     } catch {
       return { ok: false, error: authFailure("The connection's secrets cannot be opened (was PACER_SECRET_KEY rotated without keeping the old key?); enter them again."), stop: true };
     }
+    if (this.o.prepareSecrets) {
+      try {
+        secrets = await this.o.prepareSecrets(connection, secrets, signal);
+      } catch (error) {
+        const typed = asConnectorError(error);
+        const retryAfterMs = typed.type === "rateLimited" ? ((typed as { retryAfterMs?: number }).retryAfterMs ?? definition.rateLimit.defaultRetryAfterMs) : undefined;
+        return { ok: false, error: typed, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), stop: typed.type === "auth" || typed.type === "config" };
+      }
+    }
     const limit = this.o.connectionConcurrency ?? definition.rateLimit.maxConcurrentPerConnection;
     return this.orgSlots.use(`org:${link.tenantId}`, this.o.orgConcurrency ?? 16, () =>
       this.connectionSlots.use(`conn:${connection._id}`, limit, async () => {
@@ -306,7 +321,10 @@ export class SyncEngine {
           const started = Date.now();
           try {
             if (report) report.fetches += 1;
-            const fetched = await this.runner.fetchValue(definition, connection.config, secrets, link.source, signal);
+            const fetched =
+              linkTarget(link).type === "project"
+                ? await fetchProjectItems(this.runner, definition, connection.config, secrets, link.source, signal)
+                : await this.runner.fetchValue(definition, connection.config, secrets, link.source, signal);
             return { ok: true as const, fetched, durationMs: Date.now() - started, fetchedAt: new Date(started) };
           } catch (error) {
             const typed = asConnectorError(error);
@@ -365,8 +383,21 @@ export class SyncEngine {
     }
 
     const { fetched } = result;
-    const changed = link.lastValue !== fetched.value;
-    if (changed) {
+    let changed = link.lastValue !== fetched.value;
+    if ("items" in fetched) {
+      // A project link: its tasks are replaced on every success (titles and states change without the progress).
+      try {
+        const mapped = await applyProjectItems(this.o.okr, link, fetched as Parameters<typeof applyProjectItems>[2], now);
+        fetched.details = summarize(mapped);
+        changed = true;
+      } catch (error) {
+        const gone = (error as { id?: string }).id === "not_found";
+        if (!gone) this.o.log.error({ err: error, linkId: link._id }, "could not write a project's synced tasks");
+        const lastError: LinkError = { type: gone ? "config" : "internal", message: gone ? "The linked project was deleted." : "The tasks were fetched but could not be saved; they will be tried again.", at: now };
+        const set = { status: "failed", lastError, failures: link.failures + 1, stoppedUntilEdited: gone, active: !gone, nextSyncAt: gone ? null : keepSchedule.nextSyncAt };
+        return { link, set, outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: fetched.asOf, changed: false, error: lastError } };
+      }
+    } else if (changed) {
       const fingerprint = createHash("sha256").update(`${link.sourceKey}\n${fetched.value}`).digest("hex").slice(0, 32);
       const checkInId = createHash("sha256").update(`${link._id}\n${link.nextSyncAt?.getTime() ?? 0}\n${manual ? now.getTime() : ""}\n${fetched.value}`).digest("hex").slice(0, 32);
       try {

@@ -11,8 +11,11 @@ import type { Actor } from "../../../core/okr/actor.js";
 import type { ConnectorError } from "../../../sync/connectors/errors.js";
 import type { ConnectorRunner } from "../../../sync/engine/connectorRunner.js";
 import type { SyncEngine } from "../../../sync/engine/syncEngine.js";
+import { projectTasksFromItems } from "../../../sync/connectors/azuredevops/projectTasks.js";
+import { summarize } from "../../../sync/engine/projectLinks.js";
+import { projectView } from "./okrViews.js";
 import { type ApiDescription, operation } from "../../http/apiRoute.js";
-import type { KeyResult } from "../../../core/okr/model.js";
+import { type KeyResult, MAX_TASKS_PER_PROJECT } from "../../../core/okr/model.js";
 import { connectionView, formSchemas, linkView } from "./integrationViews.js";
 
 export interface IntegrationRouteDeps {
@@ -164,6 +167,48 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
     const after = await integrations.getLink(actor, params.id!);
     return { ok: true, value: outcome.value, details: outcome.details, changed: outcome.changed, link: linkView(after, integrations.registry) };
   });
+  // Projects: "Add tasks → Automatically from a data source". The same link services, target = the project.
+  const projectLink = "Project links";
+  const projectTarget = (id: string) => ({ type: "project" as const, id });
+  operation(router, api, { method: "post", path: "/projects/:id/link/preview", tag: projectLink, summary: "The tasks and progress a source gives the project now, before saving the link", body: s.linkPreviewInput, response: s.projectPreviewView }, async ({ actor, params, body }) => {
+    const prepared = await integrations.prepareLink(actor, projectTarget(params.id!), body);
+    try {
+      const items = await runner.fetchItems(prepared.definition, prepared.config, prepared.secrets, prepared.source);
+      const manual = prepared.project!.tasks.filter((t) => !t.source).length;
+      const mapped = projectTasksFromItems(items, prepared.definition.sourceUrl?.(prepared.config, prepared.source) ?? null, Math.max(0, MAX_TASKS_PER_PROJECT - manual));
+      return {
+        progress: Math.round(mapped.progress * 10) / 10,
+        details: summarize(mapped),
+        sourceUrl: mapped.queryUrl,
+        truncated: mapped.truncated,
+        tasks: mapped.tasks.map((t) => ({ externalId: t.externalId, parentExternalId: t.parentExternalId, level: t.level, title: t.title, done: t.done, progress: t.progress, url: t.url })),
+      };
+    } catch (error) {
+      throw connectorFailure(error as ConnectorError);
+    }
+  });
+  operation(router, api, { method: "put", path: "/projects/:id/link", tag: projectLink, summary: "Fill the project's tasks from a source (tasks arrive with the first sync)", body: s.linkInput, response: s.linkView, versioned: true }, async ({ actor, params, body }) =>
+    linkView((await integrations.saveLink(actor, projectTarget(params.id!), body)).link, integrations.registry),
+  );
+  operation(router, api, { method: "get", path: "/projects/:id/link", tag: projectLink, summary: "The project's link and its sync status", response: s.linkView, versioned: true }, async ({ actor, params }) =>
+    linkView(await integrations.getLink(actor, projectTarget(params.id!)), integrations.registry),
+  );
+  operation(router, api, { method: "delete", path: "/projects/:id/link", tag: projectLink, summary: "Unlink (tasks stay as last synced; progress is again the share of done tasks)" }, async ({ actor, params }) => {
+    await integrations.unlink(actor, projectTarget(params.id!));
+  });
+  operation(router, api, { method: "post", path: "/projects/:id/link/refresh", tag: projectLink, summary: "Sync now: answers with the project and its tasks, or the error (tasks kept)", response: s.projectRefreshView }, async ({ res, actor, params }) => {
+    const { link: current } = await integrations.refreshable(actor, projectTarget(params.id!));
+    const outcome = await engine.refresh(current);
+    if (!outcome.ok && outcome.error) {
+      const failure = connectorFailure(outcome.error, outcome.retryAfterMs);
+      if (failure.status === 429) res.setHeader("Retry-After", String(Math.ceil((outcome.retryAfterMs ?? 60_000) / 1000)));
+      throw failure;
+    }
+    const after = await integrations.getLink(actor, projectTarget(params.id!));
+    const { project } = await integrations.editableProject(actor, params.id!);
+    return { ok: true, value: outcome.value, details: outcome.details, changed: outcome.changed, link: linkView(after, integrations.registry), project: projectView(project) };
+  });
+
   operation(router, api, { method: "get", path: "/integrations/links", tag: link, summary: "Linked key results with sync status and last error (org admins: all; others: links on connections they created)", query: s.linksQuery, response: s.linkListView }, async ({ actor, query }) => {
     const connections = await integrations.listConnections(actor, query.integrationId);
     const visible = new Map(connections.filter((c) => isIntegrationAdmin(actor) || c.createdBy === actor.userId).map((c) => [c._id, c]));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ConnectorDefinition, ConnectorRegistry } from "../../../core/integrations/contract.js";
-import type { Connection, KrLink } from "../../../core/integrations/model.js";
+import { type Connection, type KrLink, linkTarget } from "../../../core/integrations/model.js";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -30,6 +30,7 @@ export function linkView(link: KrLink, registry: ConnectorRegistry, pushUrl?: st
   const definition = registry.get(link.integrationId);
   return {
     keyResultId: link.keyResultId,
+    target: linkTarget(link),
     integrationId: link.integrationId,
     integration: definition ? { displayName: definition.displayName, icon: definition.icon } : null,
     connectionId: link.connectionId,

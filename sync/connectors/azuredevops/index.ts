@@ -154,6 +154,8 @@ const azuredevops: ConnectorDefinition<AdoConfig, AdoSecrets, Source> = {
     );
     return tree;
   },
+
+  sourceUrl: (cfg, src) => queryLink(cfg, src.queryId),
 };
 
 export { queryLink };

@@ -4,8 +4,8 @@ import { rollUp, treeProgress } from "./workItems.js";
 
 /**
  * What a project linked to an Azure DevOps query shows (issue 6, "Add tasks → Automatically from a
- * data source"). The sync engine does not sync project tasks yet; when it does, it calls
- * `fetchItems` and stores this: tasks in depth-first order (a task's parent precedes it), each
+ * data source"). The sync engine (sync/engine/projectLinks.ts) calls `fetchItems` and stores
+ * this: tasks in depth-first order (a task's parent precedes it), each
  * with its level, link and rolled-up progress, plus the project's progress and the query's link.
  */
 export interface SyncedTask extends Task {
@@ -22,12 +22,12 @@ export interface SyncedProjectTasks {
   tasks: SyncedTask[];
   /** Rolled up from the tree, not the share of done tasks (a half-done epic counts half). */
   progress: number;
-  queryUrl: string;
+  queryUrl: string | null;
   /** Items left out because the project reached MAX_TASKS_PER_PROJECT. */
   truncated: number;
 }
 
-export function projectTasksFromItems(roots: readonly ItemNode[], queryUrl: string, max = MAX_TASKS_PER_PROJECT): SyncedProjectTasks {
+export function projectTasksFromItems(roots: readonly ItemNode[], queryUrl: string | null, max = MAX_TASKS_PER_PROJECT): SyncedProjectTasks {
   const tasks: SyncedTask[] = [];
   let truncated = 0;
   const visit = (node: ItemNode, parent: string | null, level: number) => {
