@@ -7,6 +7,8 @@ export interface TeamsPlace {
   frameContext: string;
   teamName: string | null;
   channelName: string | null;
+  /** The channel's Teams id (`19:…@thread.tacv2`): the conversation id the bot stores for a channel. */
+  channelId: string | null;
   groupId: string | null;
   chatId: string | null;
 }
@@ -30,6 +32,7 @@ export async function detectHost(timeoutMs = 4_000): Promise<Host> {
       frameContext: String(context.page.frameContext ?? "content"),
       teamName: context.team?.displayName ?? null,
       channelName: context.channel?.displayName ?? null,
+      channelId: context.channel?.id ?? null,
       groupId: context.team?.groupId ?? null,
       chatId: context.chat?.id ?? null,
     };
