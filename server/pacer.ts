@@ -79,7 +79,14 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   const resolver = new CallerResolver(new OrganizationRepository(store), users);
   const okr = createOkrServices(store, { events: new EventBus((err, event) => log.error({ err, event }, "an event subscriber failed")) });
 
-  const integrations = await createIntegrations({ store, secrets, okr, log, defaultIntervalMinutes: config.PACER_SYNC_INTERVAL_MINUTES });
+  const integrations = await createIntegrations({
+    store,
+    secrets,
+    okr,
+    log,
+    defaultIntervalMinutes: config.PACER_SYNC_INTERVAL_MINUTES,
+    ado: { clientId: config.PACER_ADO_CLIENT_ID, clientSecret: config.PACER_ADO_CLIENT_SECRET, authority: config.PACER_ADO_AUTHORITY },
+  });
 
   // Every role: web processes answer /api/messages; each process posts the progress cards of the
   // check-ins it makes (tab and API on web, integrations on sync); sync processes send reminders.

@@ -8,6 +8,7 @@ import type { Store } from "../core/store/store.js";
 import { loadConnectorRegistry, type Registry } from "./connectors/registry.js";
 import { ConnectorRunner } from "./engine/connectorRunner.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine/syncEngine.js";
+import { AdoOAuth } from "./oauth/adoOAuth.js";
 import { PushService } from "./push/pushService.js";
 
 export interface Integrations {
@@ -16,6 +17,8 @@ export interface Integrations {
   runner: ConnectorRunner;
   engine: SyncEngine;
   push: PushService;
+  /** Azure DevOps Entra ID sign-in, when PACER_ADO_CLIENT_ID is set. */
+  oauth: AdoOAuth | undefined;
 }
 
 /** Builds the integrations stack: registry (from the connector folders), services, engine, push. */
@@ -28,19 +31,36 @@ export async function createIntegrations(options: {
   owner?: string;
   engine?: Partial<SyncEngineOptions>;
   registry?: Registry;
+  /** The Entra app for Azure DevOps sign-in (PACER_ADO_*). */
+  ado?: { clientId?: string | undefined; clientSecret?: string | undefined; authority: string; fetchFn?: (url: string, init: RequestInit) => Promise<Response> };
 }): Promise<Integrations> {
   const log = options.log.child({ component: "integrations" });
   const registry = options.registry ?? (await loadConnectorRegistry(log));
   const service = new IntegrationService(new IntegrationStore(options.store), registry, options.secrets, options.okr, {
     ...(options.defaultIntervalMinutes ? { defaultIntervalMinutes: options.defaultIntervalMinutes } : {}),
   });
+  const owner = options.owner ?? `${os.hostname()}:${process.pid}`;
+  const oauth = options.ado?.clientId
+    ? new AdoOAuth({
+        store: options.store,
+        service,
+        log: log.child({ component: "ado-oauth" }),
+        clientId: options.ado.clientId,
+        clientSecret: options.ado.clientSecret,
+        authority: options.ado.authority,
+        owner,
+        ...(options.ado.fetchFn ? { fetchFn: options.ado.fetchFn } : {}),
+      })
+    : undefined;
+  service.prepareSecrets = oauth?.prepareSecrets;
   const engine = new SyncEngine({
     store: options.store,
     integrations: service,
     okr: options.okr,
     log: log.child({ component: "sync" }),
-    owner: options.owner ?? `${os.hostname()}:${process.pid}`,
+    owner,
+    ...(oauth ? { prepareSecrets: oauth.prepareSecrets } : {}),
     ...options.engine,
   });
-  return { registry, service, runner: new ConnectorRunner(log), engine, push: new PushService(options.store, service, options.okr) };
+  return { registry, service, runner: new ConnectorRunner(log), engine, push: new PushService(options.store, service, options.okr), oauth };
 }

@@ -92,6 +92,13 @@ export const envSchema = z
       .transform((v) => (v === "" ? [] : v.split(",").map((t) => t.trim().toLowerCase())))
       .default([]),
 
+    /** Azure DevOps Entra ID sign-in: the Entra app's client id (unset: PAT connections only). */
+    PACER_ADO_CLIENT_ID: optionalText,
+    /** Optional: a confidential client's secret; without it Pacer signs in as a public client (PKCE). */
+    PACER_ADO_CLIENT_SECRET: optionalText,
+    /** The Entra authority including the tenant (`organizations`, a tenant id or domain; sovereign clouds differ). */
+    PACER_ADO_AUTHORITY: z.url().default("https://login.microsoftonline.com/organizations"),
+
     PACER_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
     /** Teams bot: check-ins reaching a conversation within this window of each other share one card. */
     PACER_BOT_BATCH_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),

@@ -16,6 +16,7 @@ import {
   objectiveNotLinkable,
   linkPaused,
   notLinked,
+  sourceError,
 } from "./errors.js";
 import type { IntegrationStore } from "./integrationStore.js";
 import { type AllowListMode, type Connection, type KrLink, type LinkTarget, type OrgIntegrations, type PausedReason, type Visibility } from "./model.js";
@@ -66,6 +67,12 @@ export class IntegrationService {
     private readonly okr: OkrServices,
     private readonly options: { defaultIntervalMinutes?: number; now?: () => Date } = {},
   ) {}
+
+  /**
+   * Set at wiring time (sync/integrations.ts): renews a connection's sign-in before it is used
+   * (preview, test, resources); the sync engine runs the same hook before each fetch.
+   */
+  prepareSecrets: ((connection: Connection, secrets: unknown, signal?: AbortSignal) => Promise<unknown>) | undefined;
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -308,8 +315,28 @@ export class IntegrationService {
     return secrets;
   }
 
+  /**
+   * Merges `patch` into a connection's secrets and seals them again (not versioned: renewed tokens
+   * must never make someone's edit stale). `resume` also restarts its links stopped by an auth error
+   * (a new sign-in), as an edit does.
+   */
+  async storeSecrets(tenantId: string, connectionId: string, patch: Record<string, unknown>, options: { resume?: boolean } = {}): Promise<void> {
+    const connection = await this.store.connections.findById(tenantId, connectionId);
+    if (!connection) throw notFound("Connection");
+    const secrets = { ...(await this.openSecrets(connection)), ...patch };
+    await this.store.connections.raw.updateOne({ _id: connectionId, tenantId }, { $set: this.seal(tenantId, connectionId, secrets) });
+    if (options.resume) {
+      const definition = this.definition(connection.integrationId);
+      await this.store.links.updateMany(
+        tenantId,
+        { connectionId, stoppedUntilEdited: true },
+        { $set: { stoppedUntilEdited: false, active: definition.mode === "pull", nextSyncAt: this.now() } },
+      );
+    }
+  }
+
   /** A connection the actor may run (use or edit), with its integration enabled. */
-  async usableConnection(actor: Actor, id: string, purpose: "use" | "edit" = "use"): Promise<UsableConnection> {
+  async usableConnection(actor: Actor, id: string, purpose: "use" | "edit" = "use", options: { renew?: boolean } = {}): Promise<UsableConnection> {
     const connection = await this.store.connections.findById(actor.tenantId, id);
     if (!connection || !canSeeConnection(actor, connection)) throw notFound("Connection");
     if (purpose === "use" ? !canUseConnection(actor, connection) : !canEditConnection(actor, connection)) {
@@ -317,7 +344,16 @@ export class IntegrationService {
     }
     const definition = this.definition(connection.integrationId);
     await this.requireEnabled(actor.tenantId, definition);
-    return { definition, connection, config: connection.config, secrets: await this.openSecrets(connection) };
+    let secrets: unknown = await this.openSecrets(connection);
+    if (this.prepareSecrets && options.renew !== false) {
+      try {
+        secrets = await this.prepareSecrets(connection, secrets);
+      } catch (error) {
+        const typed = error as { type?: string; message?: string };
+        throw sourceError(typed.type ?? "transient", typed.message ?? "The connection's sign-in could not be renewed.");
+      }
+    }
+    return { definition, connection, config: connection.config, secrets };
   }
 
   // ─── key result links ─────────────────────────────────────────────────────────────────────
@@ -464,7 +500,8 @@ export class IntegrationService {
     if (link.mode === "push") throw badRequest("A webhook link has nothing to fetch: values arrive at its secret URL.");
     const connection = await this.store.connections.findById(actor.tenantId, link.connectionId);
     if (!connection) throw connectionRemoved();
-    const usable = await this.usableConnection({ ...actor, orgRole: "system" }, link.connectionId);
+    // The engine renews the sign-in itself and records a refusal on the link.
+    const usable = await this.usableConnection({ ...actor, orgRole: "system" }, link.connectionId, "use", { renew: false });
     return { link, usable };
   }
 }

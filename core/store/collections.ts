@@ -123,6 +123,18 @@ export const collectionSpecs: CollectionSpec[] = [
     tenantScoped: true,
     indexes: [],
   },
+  // Azure DevOps Entra sign-in (sync/oauth/adoOAuth.ts): pending consents (`_id` = the random state,
+  // with expiry; `<state>#used` marks one consumed) and per-connection refresh locks (`_id` = connection id).
+  {
+    name: "oauthStates",
+    tenantScoped: false,
+    indexes: [],
+  },
+  {
+    name: "tokenLocks",
+    tenantScoped: false,
+    indexes: [],
+  },
   // Optimistic-concurrency claims (TenantCollection.update): one per in-flight versioned write, deleted right after.
   {
     name: "versionClaims",

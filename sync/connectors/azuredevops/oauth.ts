@@ -15,7 +15,8 @@ export const REFRESH_SKEW_MS = 5 * 60_000;
 
 export interface EntraApp {
   clientId: string;
-  clientSecret: string;
+  /** Absent: a public client (PKCE only, no secret sent). */
+  clientSecret?: string | undefined;
   /** A tenant id, or `organizations`. */
   tenant: string;
   redirectUri: string;
@@ -33,6 +34,14 @@ export interface OAuthTokens {
 type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
 const tokenUrl = (app: EntraApp) => `${app.authority ?? "https://login.microsoftonline.com"}/${encodeURIComponent(app.tenant)}/oauth2/v2.0/token`;
+
+/** `https://login.microsoftonline.com/organizations` → authority + tenant, as EntraApp keeps them. */
+export function splitAuthority(authority: string): { authority: string; tenant: string } {
+  const url = new URL(authority.replace(/\/+$/, ""));
+  const parts = url.pathname.split("/");
+  const tenant = parts.pop() || "organizations";
+  return { authority: `${url.origin}${parts.join("/")}`, tenant };
+}
 
 /** Where to send the browser to sign in and consent. */
 export function authorizeUrl(app: EntraApp, state: string, codeChallenge: string): string {
@@ -54,7 +63,7 @@ async function tokenRequest(app: EntraApp, params: Record<string, string>, fetch
   const response = await fetchFn(tokenUrl(app), {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ client_id: app.clientId, client_secret: app.clientSecret, scope: AZURE_DEVOPS_SCOPE, ...params }).toString(),
+    body: new URLSearchParams({ client_id: app.clientId, ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), scope: AZURE_DEVOPS_SCOPE, ...params }).toString(),
     ...(signal ? { signal } : {}),
   });
   let body: Record<string, unknown> = {};
@@ -95,6 +104,7 @@ export const needsRefresh = (tokens: Pick<OAuthTokens, "expiresAt">, now = Date.
  * several sync processes, pass a `lock` that also holds a store-level claim.
  */
 export class TokenRefresher {
+
   private readonly inFlight = new Map<string, Promise<OAuthTokens>>();
   constructor(
     private readonly app: EntraApp,

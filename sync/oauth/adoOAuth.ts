@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Collection } from "mongodb";
+import { AppError, badRequest, forbidden } from "../../core/errors/appError.js";
+import type { IntegrationService } from "../../core/integrations/integrationService.js";
+import type { Connection } from "../../core/integrations/model.js";
+import type { Logger } from "../../core/log/logger.js";
+import type { Actor } from "../../core/okr/actor.js";
+import type { Store } from "../../core/store/store.js";
+import { authorizeUrl, type EntraApp, exchangeCode, needsRefresh, type OAuthTokens, splitAuthority, TokenRefresher } from "../connectors/azuredevops/oauth.js";
+import { transientError } from "../connectors/errors.js";
+
+/**
+ * Microsoft Entra ID sign-in for Azure DevOps connections (`config.auth = "entra"`):
+ *
+ * - `start`: a random state and PKCE verifier are stored server-side (`oauthStates`, `_id` = state,
+ *   ten minutes) with the connection and the redirect URI; the caller gets the sign-in URL.
+ * - `callback`: the state is consumed once (a unique insert of `<state>#used`, since FerretDB v1
+ *   has no atomic conditional delete), the code exchanged, and the tokens sealed into the
+ *   connection's secrets; links stopped by an auth error restart.
+ * - `prepareSecrets` (before every fetch, preview and test): renews tokens five minutes before they
+ *   expire. One refresh per connection at a time across processes: a `tokenLocks` document
+ *   (`_id` = connection id, with an expiry so a dead holder does not block) is taken with a unique
+ *   insert; a process that loses waits, then re-reads the tokens the winner saved. Entra rotates
+ *   refresh tokens, so the new one is sealed before anyone uses the access token.
+ */
+export interface AdoOAuthOptions {
+  store: Store;
+  service: IntegrationService;
+  log: Logger;
+  clientId: string;
+  clientSecret?: string | undefined;
+  /** Including the tenant, e.g. https://login.microsoftonline.com/organizations. */
+  authority: string;
+  fetchFn?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Identifies this process in locks. */
+  owner?: string;
+  stateTtlMs?: number;
+  lockTtlMs?: number;
+}
+
+interface PendingConsent {
+  _id: string;
+  tenantId?: string;
+  connectionId?: string;
+  userId?: string | null;
+  verifier?: string;
+  redirectUri?: string;
+  expiresAt: Date;
+}
+
+interface TokenLock {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+const b64url = (bytes: Buffer) => bytes.toString("base64url");
+export const pkceChallenge = (verifier: string) => b64url(createHash("sha256").update(verifier).digest());
+
+export const CALLBACK_PATH = "/api/v1/integrations/azuredevops/oauth/callback";
+
+const signInFailed = (message: string) => new AppError("oauth_failed", 400, message);
+
+export class AdoOAuth {
+  private readonly states: Collection<PendingConsent>;
+  private readonly locks: Collection<TokenLock>;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly owner: string;
+
+  constructor(private readonly o: AdoOAuthOptions) {
+    this.states = o.store.collection<PendingConsent>("oauthStates");
+    this.locks = o.store.collection<TokenLock>("tokenLocks");
+    this.owner = `${o.owner ?? process.pid}:${b64url(randomBytes(6))}`;
+  }
+
+  private app(redirectUri = ""): EntraApp {
+    return { clientId: this.o.clientId, clientSecret: this.o.clientSecret, redirectUri, ...splitAuthority(this.o.authority) };
+  }
+
+  /** The sign-in URL for an Entra connection the actor may edit. */
+  async start(actor: Actor, connectionId: string, redirectUri: string): Promise<{ url: string; expiresAt: Date }> {
+    const { connection } = await this.o.service.usableConnection(actor, connectionId, "edit").catch((error: unknown) => {
+      // An expired sign-in must not stop someone from signing in again.
+      if ((error as { id?: string }).id === "source_error") return this.o.service.getConnection(actor, connectionId).then((c) => ({ connection: c }));
+      throw error;
+    });
+    if (connection.integrationId !== "azuredevops" || connection.config.auth !== "entra") {
+      throw badRequest("Only Azure DevOps connections set to Microsoft Entra ID sign-in use this.");
+    }
+    if (!actor.userId) throw forbidden("Sign in as a person to connect Azure DevOps.");
+    const state = b64url(randomBytes(32));
+    const verifier = b64url(randomBytes(48));
+    const expiresAt = new Date(Date.now() + (this.o.stateTtlMs ?? 10 * 60_000));
+    await this.states.insertOne({ _id: state, tenantId: actor.tenantId, connectionId, userId: actor.userId, verifier, redirectUri, expiresAt });
+    return { url: authorizeUrl(this.app(redirectUri), state, pkceChallenge(verifier)), expiresAt };
+  }
+
+  /** Consumes the state once, exchanges the code and seals the tokens. */
+  async callback(code: string, state: string): Promise<{ connectionName: string }> {
+    const pending = await this.states.findOne({ _id: state });
+    if (!pending?.verifier || pending.expiresAt.getTime() < Date.now()) throw signInFailed("This sign-in link expired or is unknown; start again from Pacer.");
+    try {
+      await this.states.insertOne({ _id: `${state}#used`, expiresAt: pending.expiresAt });
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) throw signInFailed("This sign-in was already used; start again from Pacer.");
+      throw error;
+    }
+    const tokens = await exchangeCode(this.app(pending.redirectUri!), code, pending.verifier, this.o.fetchFn).catch((error: unknown) => {
+      throw signInFailed((error as Error).message);
+    });
+    await this.o.service.storeSecrets(pending.tenantId!, pending.connectionId!, { ...tokens }, { resume: true });
+    await this.states.deleteOne({ _id: state }).catch(() => undefined);
+    const connection = await this.o.service.store.connections.findById(pending.tenantId!, pending.connectionId!);
+    return { connectionName: connection?.name ?? "Azure DevOps" };
+  }
+
+  /** The engine's and the service's hook: fresh tokens for Entra connections, else the secrets as they are. */
+  prepareSecrets = async (connection: Connection, secrets: unknown, signal?: AbortSignal): Promise<unknown> => {
+    const current = tokensOf(secrets);
+    if (connection.integrationId !== "azuredevops" || connection.config.auth !== "entra" || !current || !needsRefresh(current)) return secrets;
+    let running = this.inFlight.get(connection._id);
+    if (!running) {
+      running = this.refreshLocked(connection, signal).finally(() => this.inFlight.delete(connection._id));
+      this.inFlight.set(connection._id, running);
+    }
+    return { ...(secrets as object), ...(await running as OAuthTokens) };
+  };
+
+  private async latest(connection: Connection): Promise<OAuthTokens | null> {
+    const fresh = await this.o.service.store.connections.findById(connection.tenantId, connection._id);
+    return fresh ? tokensOf(await this.o.service.openSecrets(fresh)) : null;
+  }
+
+  private async refreshLocked(connection: Connection, signal?: AbortSignal): Promise<OAuthTokens> {
+    const ttl = this.o.lockTtlMs ?? 30_000;
+    const deadline = Date.now() + ttl * 2;
+    for (;;) {
+      if (await this.tryLock(connection._id, ttl)) {
+        try {
+          // Another process may have refreshed between our read and our lock.
+          const tokens = await this.latest(connection);
+          if (!tokens) throw transientError("The connection's tokens disappeared; sign in again.");
+          if (!needsRefresh(tokens)) return tokens;
+          const refresher = new TokenRefresher(this.app(), (id, t) => this.o.service.storeSecrets(connection.tenantId, id, { ...t }), this.o.fetchFn);
+          return await refresher.fresh(connection._id, tokens, signal);
+        } finally {
+          await this.locks.deleteOne({ _id: connection._id, owner: this.owner }).catch((error: unknown) => this.o.log.warn({ err: error }, "could not release a token lock"));
+        }
+      }
+      // Someone else is refreshing: use what it saves.
+      await new Promise((r) => setTimeout(r, 100));
+      const tokens = await this.latest(connection);
+      if (tokens && !needsRefresh(tokens)) return tokens;
+      if (Date.now() > deadline || signal?.aborted) throw transientError("Another Pacer process is renewing this connection's sign-in; try again shortly.");
+    }
+  }
+
+  private async tryLock(connectionId: string, ttlMs: number): Promise<boolean> {
+    try {
+      await this.locks.insertOne({ _id: connectionId, owner: this.owner, expiresAt: new Date(Date.now() + ttlMs) });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      const held = await this.locks.findOne({ _id: connectionId });
+      // A dead holder: remove exactly its lock (same expiry), then race for a new one with a unique insert.
+      if (held && held.expiresAt.getTime() < Date.now()) await this.locks.deleteOne({ _id: connectionId, expiresAt: held.expiresAt });
+      return false;
+    }
+  }
+}
+
+function tokensOf(secrets: unknown): OAuthTokens | null {
+  const s = (secrets ?? {}) as Record<string, unknown>;
+  return typeof s.accessToken === "string" && typeof s.refreshToken === "string" && typeof s.expiresAt === "string"
+    ? { accessToken: s.accessToken, refreshToken: s.refreshToken, expiresAt: s.expiresAt }
+    : null;
+}
+
+/** A small page for the browser window the sign-in ran in. */
+export function callbackPage(title: string, message: string): string {
+  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body style="font-family:system-ui,sans-serif;margin:3rem"><h1>${esc(title)}</h1><p>${esc(message)}</p></body></html>`;
+}
