@@ -48,12 +48,18 @@ export interface IncomingActivity {
   } & Record<string, unknown>;
 }
 
-/** Where to post proactively: saved from an authenticated activity, never from user input. */
+/**
+ * Where to post proactively: saved from an authenticated activity, never from user input, or (a
+ * channel of a team Pacer is installed in) copied from the team's saved reference with only the
+ * channel id changed.
+ */
 export interface ConversationReference {
   serviceUrl: string;
   channelId: string;
   conversation: ConversationAccount;
   bot: ChannelAccount;
+  /** Teams channels derived from their team's reference (not from an activity): which team and channel. */
+  channelData?: { tenant?: { id?: string }; team?: { id?: string }; channel?: { id?: string } } | undefined;
 }
 
 export interface Attachment {

@@ -17,9 +17,27 @@ export const reminderSettingsSchema = z.object({
   skipCheckedInWithinDays: z.number().int().min(0).max(31).default(DEFAULT_REMINDER_SETTINGS.skipCheckedInWithinDays),
 });
 
+/** A Teams conversation id as the bot stores it: a channel's or chat's `19:…@…`, a personal chat's `a:…`; no thread suffix (`;messageid=`). */
+const conversationIdSchema = z
+  .string()
+  .trim()
+  .max(400)
+  .regex(/^(19:[^\s;@]+@[^\s;@]+|a:[^\s;]+)$/, "must be a Teams conversation id (19:…@thread.tacv2, 19:…@thread.v2, a:…)");
+/** A Teams channel id; a team's id (`context.team.internalId`) is its General channel's: `19:…@thread.tacv2` (`@thread.skype` in older teams). */
+const channelIdSchema = z
+  .string()
+  .trim()
+  .max(400)
+  .regex(/^19:[^\s;@]+@thread\.(tacv2|skype)$/, "must be a Teams channel or team id (19:…@thread.tacv2)");
+
+/** Where: the conversation, and for a channel optionally its team, so a channel the bot has not seen yet can be reached through the team's installation. */
+const placeShape = { conversationId: conversationIdSchema, teamConversationId: channelIdSchema.optional() };
+const channelOfTeam = (b: { conversationId: string; teamConversationId?: string | undefined }) => b.teamConversationId === undefined || channelIdSchema.safeParse(b.conversationId).success;
+const channelOfTeamIssue = { message: "with teamConversationId, conversationId must be a channel id (19:…@thread.tacv2)", path: ["conversationId"] };
+
 const subscriptionBody = z
   .object({
-    conversationId: z.string().trim().min(1).max(400),
+    ...placeShape,
     teamId: z.string().trim().min(1).max(100).optional(),
     objectiveId: z.string().trim().min(1).max(100).optional(),
     organization: z.literal(true).optional(),
@@ -27,7 +45,9 @@ const subscriptionBody = z
   .refine((b) => [b.teamId, b.objectiveId, b.organization].filter((v) => v !== undefined).length === 1, {
     message: "give exactly one of teamId, objectiveId or organization: true",
     path: ["teamId"],
-  });
+  })
+  .refine(channelOfTeam, channelOfTeamIssue);
+const subscriptionQuery = z.object(placeShape).refine(channelOfTeam, channelOfTeamIssue);
 
 const subscriptionView = z.object({
   conversationId: z.string(),
@@ -41,7 +61,7 @@ const view = (s: BotSubscription): z.infer<typeof subscriptionView> => ({ conver
  * /api/v1/bot: the organisation's check-in reminder rhythm (everyone reads it, org admins set it)
  * and progress-card subscriptions of conversations Pacer is installed in (the channel tab's
  * configuration page subscribes its channel here). Conversations of another tenant, or unknown
- * to the bot, are 404.
+ * to the bot, are 404, except a channel of a team the bot is installed in (`teamConversationId`).
  */
 export function botRoutes(deps: BotDeps, api: ApiDescription): Router {
   const router = Router();
@@ -59,6 +79,15 @@ export function botRoutes(deps: BotDeps, api: ApiDescription): Router {
     if (!conversation) throw notFound("Conversation");
     return conversation;
   };
+  /** The team's conversation (its General channel) when Pacer is installed in that team in this tenant, else 404. */
+  const knownTeam = async (tenantId: string, teamConversationId: string | undefined) => {
+    const team = teamConversationId ? await deps.bots.findConversation(tenantId, teamConversationId) : null;
+    if (!team || team.scope !== "channel") throw notFound("Conversation");
+    return team;
+  };
+  /** A channel unknown to the bot but of a team it is installed in: reached through the team's reference. */
+  const reachableConversation = async (tenantId: string, place: { conversationId: string; teamConversationId?: string | undefined }) =>
+    (await deps.bots.findConversation(tenantId, place.conversationId)) ?? deps.bots.adoptTeamChannel(tenantId, await knownTeam(tenantId, place.teamConversationId), place.conversationId);
   const targetOfBody = async (actor: Parameters<typeof deps.okr.teams.get>[0], body: z.output<typeof subscriptionBody>): Promise<SubscriptionTarget> => {
     if (body.teamId) return { kind: "team", teamId: (await deps.okr.teams.get(actor, body.teamId))._id };
     if (body.objectiveId) return { kind: "objective", objectiveId: (await deps.okr.objectives.get(actor, body.objectiveId))._id };
@@ -69,9 +98,10 @@ export function botRoutes(deps: BotDeps, api: ApiDescription): Router {
   operation(
     router,
     api,
-    { method: "get", path: "/bot/subscriptions", tag, summary: "Subscriptions of a conversation", query: z.object({ conversationId: z.string().trim().min(1).max(400) }), response: z.object({ items: z.array(subscriptionView) }) },
+    { method: "get", path: "/bot/subscriptions", tag, summary: "Subscriptions of a conversation", query: subscriptionQuery, response: z.object({ items: z.array(subscriptionView) }) },
     async ({ actor, query }) => {
-      await knownConversation(actor.tenantId, query.conversationId);
+      // A channel of a team Pacer is installed in has none yet (nothing is saved until it subscribes).
+      if (!(await deps.bots.findConversation(actor.tenantId, query.conversationId))) await knownTeam(actor.tenantId, query.teamConversationId);
       return { items: (await deps.bots.subscriptionsOf(actor.tenantId, query.conversationId)).map(view) };
     },
   );
@@ -80,8 +110,8 @@ export function botRoutes(deps: BotDeps, api: ApiDescription): Router {
     api,
     { method: "post", path: "/bot/subscriptions", tag, summary: "Post progress cards of a team's or an objective's OKRs (or the whole organisation's) to a conversation", body: subscriptionBody, response: subscriptionView.extend({ created: z.boolean() }), status: 201 },
     async ({ actor, body, res }) => {
-      await knownConversation(actor.tenantId, body.conversationId);
       const target = await targetOfBody(actor, body);
+      await reachableConversation(actor.tenantId, body);
       const created = await deps.bots.subscribe(actor.tenantId, body.conversationId, actor.userId, target);
       if (!created) res.locals.status = 200;
       return { conversationId: body.conversationId, target, createdBy: actor.userId, created };

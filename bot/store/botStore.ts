@@ -12,6 +12,8 @@ export interface BotConversation extends TenantDocument {
   userId: string | null;
   /** IANA time zone of the personal chat's person, from the activities' `localTimezone` (reminders). */
   timeZone?: string | undefined;
+  /** A channel first known through its team (see `adoptTeamChannel`): the team's conversation id. */
+  teamConversationId?: string | undefined;
   /** Teams ids (MRIs) of people recently active here, newest last, at most 60: `refresh.userIds` of cards posted here. */
   recentUserIds?: string[] | undefined;
 }
@@ -114,9 +116,39 @@ export class BotStore {
     return this.conversations.findById(tenantId, conversationKey(conversationId));
   }
 
+  /**
+   * A channel of a team Pacer is installed in, not seen by the bot yet: its reference is the team's
+   * (same serviceUrl, tenant and bot) with the channel's id, as Teams lets a bot post to any channel
+   * of its team. Never replaces a reference saved from an activity. The caller checks that `team`
+   * is a channel conversation of the same tenant.
+   */
+  async adoptTeamChannel(tenantId: string, team: BotConversation, channelId: string): Promise<BotConversation> {
+    const reference: ConversationReference = {
+      serviceUrl: team.reference.serviceUrl,
+      channelId: team.reference.channelId,
+      conversation: { id: channelId, conversationType: "channel", tenantId: team.reference.conversation.tenantId, isGroup: true },
+      bot: team.reference.bot,
+      channelData: {
+        ...(team.reference.conversation.tenantId ? { tenant: { id: team.reference.conversation.tenantId } } : {}),
+        team: { id: team.conversationId },
+        channel: { id: channelId },
+      },
+    };
+    try {
+      await this.conversations.insert(tenantId, { _id: conversationKey(channelId), conversationId: channelId, scope: "channel", reference, userId: null, teamConversationId: team.conversationId });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error; // saved meanwhile (an activity, or a concurrent request): keep that one
+    }
+    return (await this.findConversation(tenantId, channelId))!;
+  }
+
+  /** Forgets a conversation and its subscriptions; a team's also takes the channels adopted through it. */
   async removeConversation(tenantId: string, conversationId: string): Promise<void> {
-    await this.subscriptions.deleteMany(tenantId, { conversationId });
-    await this.conversations.delete(tenantId, conversationKey(conversationId));
+    const adopted = await this.conversations.find(tenantId, { teamConversationId: conversationId });
+    for (const id of [conversationId, ...adopted.map((c) => c.conversationId)]) {
+      await this.subscriptions.deleteMany(tenantId, { conversationId: id });
+      await this.conversations.delete(tenantId, conversationKey(id));
+    }
   }
 
   /** true when newly subscribed to that target. */

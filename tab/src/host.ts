@@ -10,6 +10,8 @@ export interface TeamsPlace {
   /** The channel's Teams id (`19:…@thread.tacv2`): the conversation id the bot stores for a channel. */
   channelId: string | null;
   groupId: string | null;
+  /** The team's Teams id (`context.team.internalId`, its General channel's id): where the bot is installed in a team. */
+  teamConversationId: string | null;
   chatId: string | null;
 }
 
@@ -34,6 +36,7 @@ export async function detectHost(timeoutMs = 4_000): Promise<Host> {
       channelName: context.channel?.displayName ?? null,
       channelId: context.channel?.id ?? null,
       groupId: context.team?.groupId ?? null,
+      teamConversationId: context.team?.internalId ?? null,
       chatId: context.chat?.id ?? null,
     };
     try {

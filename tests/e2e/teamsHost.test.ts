@@ -99,7 +99,7 @@ describe("tab inside (a fake) Teams", () => {
     await page.close();
   });
 
-  it("subscribes the channel to the team's progress cards on save, shows it on reopening, and says when the bot is missing", async () => {
+  it("subscribes the channel to the team's progress cards on save, shows it on reopening, says when the bot is missing, and reaches any channel of a team the bot is in", async () => {
     const subscriptionsOf = async (conversationId: string) => {
       const res = await pacer.request(`/api/v1/bot/subscriptions?conversationId=${encodeURIComponent(conversationId)}`, { as: { oid: tess.oid, name: tess.name } });
       return { status: res.status, body: (await res.json()) as { items?: Array<{ target: { kind: string; teamId?: string } }> } };
@@ -160,6 +160,24 @@ describe("tab inside (a fake) Teams", () => {
     expect(await notice.isVisible()).toBe(true);
     expect((await subscriptionsOf(nobotChannel)).status).toBe(404);
     await screenshot(page, "teams-config-no-bot");
+
+    // Once the app is added to that team (Teams tells the bot about its General channel, whose id is
+    // the team's), the page sends the team's id too: the channel is reached through the team.
+    const teamId = team(nobotChannel).id;
+    const teamInstall = teamsActivity(connector, tess, {
+      type: "installationUpdate",
+      action: "add",
+      conversation: { id: teamId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: teamId }, channel: { id: teamId } },
+    });
+    expect((await postActivity(pacer, connector, teamInstall)).status).toBe(200);
+    ({ frame, box } = await openConfig(page, nobotChannel));
+    expect(await box.isChecked()).toBe(false);
+    expect(await frame.getByTestId("subscription-notice").count()).toBe(0);
+    await box.check();
+    await page.evaluate(() => (window as unknown as { pressSave: () => void }).pressSave());
+    await expect.poll(async () => (await state(page)).saved).toBe(true);
+    await expect.poll(async () => (await subscriptionsOf(nobotChannel)).body.items).toEqual([expect.objectContaining({ target: { kind: "team", teamId: engineeringId } })]);
     expect(errors).toEqual([]);
     await page.close();
   });

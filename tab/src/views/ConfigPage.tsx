@@ -15,7 +15,7 @@ interface Subscription {
 
 /** The 404 of the subscription endpoints: the bot was never installed in (or removed from) this conversation. */
 const botMissingText = (where: string) =>
-  `The Pacer bot is not installed in this ${where === "channel" ? "team (or has not seen this channel yet)" : "chat"}, so no progress cards can be posted here. You can still save the tab; add the Pacer app to the ${where === "channel" ? "team" : "chat"}, then open this tab's settings again to turn them on.`;
+  `The Pacer bot is not installed in this ${where === "channel" ? "team" : "chat"}, so no progress cards can be posted here. You can still save the tab; add the Pacer app to the ${where === "channel" ? "team" : "chat"}, then open this tab's settings again to turn them on.`;
 
 const subscribedTo = (subscription: Subscription, teamId: string) => subscription.target.kind === "team" && subscription.target.teamId === teamId;
 
@@ -24,8 +24,10 @@ const subscribedTo = (subscription: Subscription, teamId: string) => subscriptio
  * whether this conversation gets that team's progress cards from the bot. In Teams, Save is Teams'
  * own button: we tell it when the choice is valid and, on save, which URL the tab opens
  * (`#/team/<id>`), then subscribe (or unsubscribe) the conversation. The conversation id is the
- * one the bot stores: the channel's id (thread ids cut off), or the chat's. A 404 (bot not
- * installed there) does not block saving the tab; it is shown instead.
+ * one the bot stores: the channel's id (thread ids cut off), or the chat's. A channel also sends
+ * its team's id (`teamConversationId`), so a channel the bot has not seen yet is reached through
+ * the team's installation. A 404 (bot not installed there) does not block saving the tab; it is
+ * shown instead.
  */
 export function ConfigPage() {
   const s = useStyles();
@@ -34,6 +36,8 @@ export function ConfigPage() {
   const place = host.kind === "teams" ? host.place : undefined;
   const conversationId = place ? (place.channelId ?? place.chatId) : null;
   const where = place?.channelId ? "channel" : "chat";
+  /** The channel's team, so the bot can post in a channel of a team it is installed in without having seen the channel. */
+  const teamConversationId = place?.channelId && place.teamConversationId ? place.teamConversationId : undefined;
   const suggested = host.kind === "teams" && host.place.teamName ? teams.find((t) => t.name.toLowerCase() === host.place.teamName!.toLowerCase())?.id : undefined;
   const [teamId, setTeamId] = useState(suggested ?? "");
   const [error, setError] = useState<string | undefined>();
@@ -49,7 +53,8 @@ export function ConfigPage() {
   const loadSubscriptions = useCallback(async (): Promise<Subscription[] | null> => {
     if (!conversationId) return [];
     try {
-      const { items } = await api.get<{ items: Subscription[] }>(`/bot/subscriptions?conversationId=${encodeURIComponent(conversationId)}`);
+      const team = teamConversationId ? `&teamConversationId=${encodeURIComponent(teamConversationId)}` : "";
+      const { items } = await api.get<{ items: Subscription[] }>(`/bot/subscriptions?conversationId=${encodeURIComponent(conversationId)}${team}`);
       setSubscriptions(items);
       return items;
     } catch (e) {
@@ -61,7 +66,7 @@ export function ConfigPage() {
       setSubscriptions([]);
       return [];
     }
-  }, [api, conversationId, where]);
+  }, [api, conversationId, teamConversationId, where]);
 
   useEffect(() => {
     void loadSubscriptions().then((items) => setPostCards(Boolean(items?.some((x) => subscribedTo(x, choice.current)))));
@@ -76,7 +81,7 @@ export function ConfigPage() {
       if (want === has) return;
       setSubscriptionError(undefined);
       try {
-        const body = { conversationId, teamId: chosenTeamId };
+        const body = { conversationId, teamId: chosenTeamId, ...(teamConversationId ? { teamConversationId } : {}) };
         if (want) await api.post("/bot/subscriptions", body);
         else await api.request("DELETE", "/bot/subscriptions", body);
       } catch (e) {
@@ -86,7 +91,7 @@ export function ConfigPage() {
       }
       await loadSubscriptions();
     },
-    [api, conversationId, loadSubscriptions],
+    [api, conversationId, teamConversationId, loadSubscriptions],
   );
 
   useEffect(() => {

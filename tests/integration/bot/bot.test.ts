@@ -204,6 +204,64 @@ describe("subscriptions and threads", () => {
   });
 });
 
+describe("channels of a team the bot is installed in", () => {
+  // Installing the app in a team: Teams tells the bot about the General channel, whose id is the team's.
+  const general = { id: `19:general-${randomUUID()}@thread.tacv2`, conversationType: "channel", isGroup: true, tenantId };
+  const planning = `19:planning-${randomUUID()}@thread.tacv2`;
+  const subscriptionsOf = (person: typeof owner, conversationId: string, teamConversationId?: string) =>
+    api(person, "GET", `/bot/subscriptions?conversationId=${encodeURIComponent(conversationId)}${teamConversationId ? `&teamConversationId=${encodeURIComponent(teamConversationId)}` : ""}`);
+
+  it("subscribes another channel of that team through the team's installation and posts its progress cards there", async () => {
+    const install = teamsActivity(fake, owner, { type: "installationUpdate", action: "add", conversation: general, channelData: { tenant: { id: tenantId }, team: { id: general.id }, channel: { id: general.id } } });
+    expect((await postActivity(pacer, fake, install)).status).toBe(200);
+
+    const body = { conversationId: planning, organization: true };
+    expect((await api(owner, "POST", "/bot/subscriptions", body)).status).toBe(404); // without its team, the channel is unknown
+    expect((await subscriptionsOf(owner, planning)).status).toBe(404);
+    expect((await subscriptionsOf(owner, planning, general.id)).body).toEqual({ items: [] });
+    const created = await api(owner, "POST", "/bot/subscriptions", { ...body, teamConversationId: general.id });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ conversationId: planning, target: { kind: "organization" }, created: true });
+    expect((await api(owner, "POST", "/bot/subscriptions", { ...body, teamConversationId: general.id })).status).toBe(200);
+    expect((await subscriptionsOf(owner, planning)).body.items).toHaveLength(1);
+
+    const before = callsTo(general.id).length;
+    expect((await api(owner, "POST", `/key-results/${revenueKrId}/check-ins`, { value: 1_400_000, note: "Planning heard" })).status).toBe(201);
+    const [card] = (await fake.waitFor(() => callsTo(planning).some((c) => c.status === 201))).filter((c) => c.conversationId === planning);
+    expect(card).toMatchObject({ conversationId: planning, replyToId: undefined, status: 201 });
+    expect(card!.authorization).toMatch(/^Bearer fake-bot-token-/);
+    expect(card!.body).toMatchObject({ from: { id: `28:${BOT_ID}` }, conversation: { id: planning } });
+    expect(cardText(cardOf(card!.body))).toContain("“Planning heard”");
+    await pacer.bot!.idle();
+    expect(callsTo(general.id).length).toBe(before); // General itself is not subscribed
+  });
+
+  it("is 404 for a team unknown in the caller's tenant, and 400 for ids that are not Teams channel ids", async () => {
+    const stranger = newPerson(randomUUID(), "Eve Elsewhere");
+    const foreign = { conversationId: `19:eve-${randomUUID()}@thread.tacv2`, teamConversationId: general.id, organization: true };
+    expect((await api(stranger, "POST", "/bot/subscriptions", foreign)).status).toBe(404);
+    expect((await subscriptionsOf(stranger, foreign.conversationId, general.id)).status).toBe(404);
+    const unknownTeam = { conversationId: `19:lost-${randomUUID()}@thread.tacv2`, teamConversationId: `19:no-bot-${randomUUID()}@thread.tacv2`, organization: true };
+    expect((await api(owner, "POST", "/bot/subscriptions", unknownTeam)).status).toBe(404);
+    expect((await subscriptionsOf(owner, unknownTeam.conversationId)).status).toBe(404); // nothing was saved
+    // A chat is no team: its id does not have the shape of one.
+    const chat = { id: `a:team-${randomUUID()}`, conversationType: "personal", tenantId };
+    await postActivity(pacer, fake, teamsActivity(fake, owner, { type: "installationUpdate", action: "add", conversation: chat }));
+    expect((await api(owner, "POST", "/bot/subscriptions", { ...unknownTeam, teamConversationId: chat.id })).status).toBe(400);
+
+    expect((await api(owner, "POST", "/bot/subscriptions", { conversationId: planning, teamConversationId: "team-1", organization: true })).status).toBe(400);
+    expect((await api(owner, "POST", "/bot/subscriptions", { conversationId: `a:chat-${randomUUID()}`, teamConversationId: general.id, organization: true })).status).toBe(400);
+    expect((await api(owner, "POST", "/bot/subscriptions", { conversationId: `${planning};messageid=1`, organization: true })).status).toBe(400);
+  });
+
+  it("forgets the team's adopted channels when the app is removed from the team", async () => {
+    const remove = teamsActivity(fake, owner, { type: "installationUpdate", action: "remove", conversation: general, channelData: { tenant: { id: tenantId }, team: { id: general.id } } });
+    expect((await postActivity(pacer, fake, remove)).status).toBe(200);
+    expect((await subscriptionsOf(owner, planning)).status).toBe(404);
+    expect((await subscriptionsOf(owner, planning, general.id)).status).toBe(404);
+  });
+});
+
 describe("message extension", () => {
   const invoke = (name: string, value: unknown) => teamsActivity(fake, owner, { type: "invoke", name, value, conversation: { id: `19:compose-${randomUUID()}@thread.v2`, conversationType: "groupChat", tenantId } });
 
