@@ -79,6 +79,9 @@ export interface RunReport {
   due: number;
   claimed: number;
   fetches: number;
+  startedAt: number;
+  /** From the start of the run to the end of its last fetch (the rest is writing outcomes). */
+  fetchingMs: number;
   ok: number;
   failed: number;
   changed: number;
@@ -128,7 +131,7 @@ export class SyncEngine {
   }
 
   async runDue(signal?: AbortSignal, now = this.now()): Promise<RunReport> {
-    const report: RunReport = { due: 0, claimed: 0, fetches: 0, ok: 0, failed: 0, changed: 0 };
+    const report: RunReport = { due: 0, claimed: 0, fetches: 0, startedAt: Date.now(), fetchingMs: 0, ok: 0, failed: 0, changed: 0 };
     const due = await this.links.find({ active: true, nextSyncAt: { $lte: now } }).limit(this.o.maxPerRun ?? 50_000).toArray();
     report.due = due.length;
     const chunk = this.o.chunkSize ?? 1000;
@@ -325,6 +328,7 @@ export class SyncEngine {
               linkTarget(link).type === "project"
                 ? await fetchProjectItems(this.runner, definition, connection.config, secrets, link.source, signal)
                 : await this.runner.fetchValue(definition, connection.config, secrets, link.source, signal);
+            if (report) report.fetchingMs = Math.max(report.fetchingMs, Date.now() - report.startedAt);
             return { ok: true as const, fetched, durationMs: Date.now() - started, fetchedAt: new Date(started) };
           } catch (error) {
             const typed = asConnectorError(error);
