@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import { clearStateCache } from "../../../sync/connectors/azuredevops/client.js";
 import { AdoOAuth } from "../../../sync/oauth/adoOAuth.js";
@@ -12,6 +12,7 @@ import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch } from "../../fixtures/azuredevops/workItems.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
+import { guardNock } from "../../support/nockGuard.js";
 
 /**
  * Entra ID sign-in for an Azure DevOps connection through Pacer's real HTTP API, against a
@@ -85,15 +86,8 @@ afterAll(async () => {
   tokenServer?.closeAllConnections();
   await new Promise((r) => tokenServer?.close(r));
 });
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
+guardNock("Azure DevOps");
 afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
   expect(tokenAnswers, "every token answer was used").toEqual([]);
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearStateCache } from "../../../sync/connectors/azuredevops/client.js";
 import * as errors from "../../fixtures/azuredevops/errors.js";
 import * as queries from "../../fixtures/azuredevops/queries.js";
@@ -9,6 +9,7 @@ import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch, type Item } from "../../fixtures/azuredevops/workItems.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
+import { guardNock } from "../../support/nockGuard.js";
 
 /**
  * A project filled from an Azure DevOps shared query, through Pacer's real HTTP API: link with a
@@ -84,16 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pacer?.close();
 });
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending, "every simulated Azure DevOps answer was used").toEqual([]);
-});
+guardNock("Azure DevOps");
 
 describe("a project filled from an Azure DevOps shared query", () => {
   const source = { queryId: queries.ids.roadmap, queryName: "Roadmap" };

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import { projectTasksFromItems } from "../../../sync/connectors/azuredevops/projectTasks.js";
 import azuredevops, { queryLink } from "../../../sync/connectors/azuredevops/index.js";
@@ -11,6 +11,7 @@ import * as queries from "../../fixtures/azuredevops/queries.js";
 import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch, type Item } from "../../fixtures/azuredevops/workItems.js";
+import { guardNock } from "../../support/nockGuard.js";
 
 const ADO = "https://dev.azure.com";
 const P = "/fabrikam/Fabrikam-Fiber";
@@ -50,18 +51,8 @@ function serveBatch(scope: nock.Scope, items: readonly Item[]) {
 const serveStates = (scope: nock.Scope, type: string, body: nock.Body) =>
   scope.get(`${P}/_apis/wit/workitemtypes/${encodeURIComponent(type)}/states`).query(v).reply(200, body);
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  clearStateCache();
-});
-afterEach(() => {
-  const done = nock.isDone();
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-  expect(done).toBe(true);
-});
+guardNock("Azure DevOps", { loopback: false });
+beforeEach(() => clearStateCache());
 
 describe("Azure DevOps connection", () => {
   it("tests a PAT connection against the project's query folders (Basic base64(':' + pat))", async () => {

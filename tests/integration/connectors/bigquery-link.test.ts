@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
+import { guardNock } from "../../support/nockGuard.js";
 
 /**
  * The "bigquery" connector through Pacer's real HTTP link flow: enable, test and create a
@@ -70,16 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pacer?.close();
 });
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending, "every simulated Google answer was used").toEqual([]);
-});
+guardNock("Google");
 
 describe("BigQuery through the HTTP link flow", () => {
   it("an admin enables BigQuery, tests and creates a connection (the key is never returned)", async () => {

@@ -4,12 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importSPKI, jwtVerify } from "jose";
 import nock from "nock";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import bigquery from "../../../sync/connectors/bigquery/index.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
 import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
 import { decideRetry } from "../../../sync/retryPolicy.js";
+import { guardNock } from "../../support/nockGuard.js";
 
 /**
  * The BigQuery connector against a simulated Google: every answer comes from a fixture shaped as
@@ -50,17 +51,7 @@ beforeAll(() => {
   });
 });
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending, "every simulated Google answer was used").toEqual([]);
-});
+guardNock("Google");
 
 type Body = Record<string, any>;
 
