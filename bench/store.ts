@@ -39,6 +39,22 @@ export default async function storeBench({ mongoUri }: BenchContext): Promise<vo
   console.log(`  alone (baseline):               ${perSecond(count, readsAlone)}/s`);
   console.log(`  during a serialized write loop: ${perSecond(count, readsWhileWriting)}/s = ${ratio(readsAlone, readsWhileWriting)} of baseline throughput`);
 
+  // Point reads in a large tenant collection: a tenant-scoped filter { _id, tenantId } (baseline)
+  // against TenantCollection.findById, which reads by _id alone (the only filter FerretDB v1's
+  // SQLite backend answers from an index) and checks the tenant afterwards.
+  const size = 5_000;
+  const users = serialized.store.tenantCollection<{ _id: string; tenantId: string; version: number; createdAt: Date; updatedAt: Date }>("users");
+  const now = new Date();
+  await users.raw.insertMany(
+    Array.from({ length: size }, (_, i) => ({ _id: `u${i}`, tenantId: `t${i % 10}`, oid: `o${i}`, version: 1, createdAt: now, updatedAt: now })),
+  );
+  const reads = 300;
+  const scoped = await timed(reads, 1, (i) => users.raw.findOne({ _id: `u${(i * 7) % size}`, tenantId: `t${((i * 7) % size) % 10}` }));
+  const byId = await timed(reads, 1, (i) => users.findById(`t${((i * 7) % size) % 10}`, `u${(i * 7) % size}`));
+  console.log(`point reads in a ${size}-document tenant collection, ${reads} one at a time:`);
+  console.log(`  filter { _id, tenantId } (baseline): ${perSecond(reads, scoped)}/s`);
+  console.log(`  findById (by _id, tenant checked):   ${perSecond(reads, byId)}/s = ${ratio(scoped, byId)} of baseline throughput`);
+
   await pooled.store.db.dropDatabase();
   await serialized.store.db.dropDatabase();
   await pooled.store.close();

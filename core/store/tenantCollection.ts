@@ -47,7 +47,11 @@ export class TenantCollection<T extends TenantDocument> {
   }
 
   async findById(tenantId: string, id: string): Promise<T | null> {
-    return this.raw.findOne(this.scope(tenantId, { _id: id } as TenantFilter<T>)) as Promise<T | null>;
+    requireTenant(tenantId);
+    // FerretDB v1 (SQLite) uses its _id index only when the filter is exactly { _id }; any other
+    // filter scans the whole collection. So read by id alone, then enforce the tenant here.
+    const doc = (await this.raw.findOne({ _id: id } as Filter<T>)) as T | null;
+    return doc && doc.tenantId === tenantId ? doc : null;
   }
 
   async findOne(tenantId: string, filter: TenantFilter<T>): Promise<T | null> {
