@@ -6,7 +6,7 @@ import * as errors from "../../fixtures/azuredevops/errors.js";
 import * as queries from "../../fixtures/azuredevops/queries.js";
 import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
-import { batch, type Item } from "../../fixtures/azuredevops/workItems.js";
+import { batch, roadmapItems, type Item } from "../../fixtures/azuredevops/workItems.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
@@ -34,22 +34,10 @@ const ok = (reply: Reply, status = 200) => {
   return reply.body;
 };
 
-const items: Item[] = [
-  { id: 1, type: "Epic", state: "Active", title: "Sign-in" },
-  { id: 10, type: "Feature", state: "Active", title: "Passwordless" },
-  { id: 100, type: "User Story", state: "Closed", title: "Passkeys" },
-  { id: 101, type: "User Story", state: "Active", title: "Magic links" },
-  { id: 1000, type: "Task", state: "Closed", title: "Level 4 task" },
-  { id: 11, type: "Feature", state: "Closed", title: "SSO" },
-  { id: 2, type: "Epic", state: "Removed", title: "Dropped epic" },
-  { id: 20, type: "Feature", state: "New", title: "Under dropped epic" },
-  { id: 3, type: "Epic", state: "New", title: "Billing" },
-  { id: 30, type: "User Story", state: "New", title: "Invoices" },
-  { id: 31, type: "User Story", state: "Removed", title: "Removed story" },
-];
+const items: readonly Item[] = roadmapItems;
 
 /** The roadmap tree query, its work items and each type's states (the state cache is cleared first). */
-function serveRoadmap(list: Item[] = items) {
+function serveRoadmap(list: readonly Item[] = items) {
   clearStateCache();
   const scope = nock(ADO, { reqheaders: { authorization: `Basic ${Buffer.from(`:${PAT}`).toString("base64")}` } });
   scope.get(`${P}/_apis/wit/wiql/${queries.ids.roadmap}`).query(v).reply(200, wiql.roadmapTree);

@@ -10,7 +10,7 @@ import * as errors from "../../fixtures/azuredevops/errors.js";
 import * as queries from "../../fixtures/azuredevops/queries.js";
 import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
-import { batch, type Item } from "../../fixtures/azuredevops/workItems.js";
+import { batch, roadmapItems, type Item } from "../../fixtures/azuredevops/workItems.js";
 import { guardNock } from "../../support/nockGuard.js";
 
 const ADO = "https://dev.azure.com";
@@ -264,19 +264,7 @@ describe("Azure DevOps key results", () => {
 
 describe("Azure DevOps projects", () => {
   it("syncs a 3-level query tree with per-level progress, roll-up and links", async () => {
-    const items: Item[] = [
-      { id: 1, type: "Epic", state: "Active", title: "Sign-in" },
-      { id: 10, type: "Feature", state: "Active", title: "Passwordless" },
-      { id: 100, type: "User Story", state: "Closed", title: "Passkeys" },
-      { id: 101, type: "User Story", state: "Active", title: "Magic links" },
-      { id: 1000, type: "Task", state: "Closed", title: "Level 4 task" },
-      { id: 11, type: "Feature", state: "Closed", title: "SSO" },
-      { id: 2, type: "Epic", state: "Removed", title: "Dropped epic" },
-      { id: 20, type: "Feature", state: "New", title: "Under dropped epic" },
-      { id: 3, type: "Epic", state: "New", title: "Billing" },
-      { id: 30, type: "User Story", state: "New", title: "Invoices" },
-      { id: 31, type: "User Story", state: "Removed", title: "Removed story" },
-    ];
+    const items = roadmapItems;
     const scope = ado();
     scope.get(`${P}/_apis/wit/wiql/${queries.ids.roadmap}`).query(v).reply(200, wiql.roadmapTree);
     scope
