@@ -23,6 +23,7 @@ import type { Me } from "./types.js";
 import { ConfigPage } from "./views/ConfigPage.js";
 import { KeyResultDetail } from "./views/KeyResultDetail.js";
 import { OkrList } from "./views/OkrList.js";
+import { ProjectView } from "./views/ProjectView.js";
 import { PrivacyPage, TermsPage } from "./views/StaticPages.js";
 import { TeamView } from "./views/TeamView.js";
 
@@ -75,6 +76,8 @@ function Page({ route }: { route: Route }) {
       return <OkrList key="org" scope={{ kind: "org" }} title="Organisation OKRs" />;
     case "kr":
       return <KeyResultDetail key={route.id} id={route.id} />;
+    case "project":
+      return <ProjectView key={route.id} id={route.id} />;
     case "team":
       return <TeamView key={route.id} id={route.id} />;
     case "config":
@@ -103,7 +106,7 @@ function Shell({ route }: { route: Route }) {
   const { me, host } = useSession();
   // Channel tabs (team view, configuration) show only their content: Teams frames them already.
   const framed = host.kind === "teams" && (route.name === "config" || route.name === "team");
-  const selected = route.name === "kr" ? undefined : route.name;
+  const selected = route.name === "kr" || route.name === "project" ? undefined : route.name;
   return (
     <>
       {!framed && (
@@ -126,7 +129,7 @@ function Shell({ route }: { route: Route }) {
         </header>
       )}
       <main>
-        <ErrorBoundary key={route.name === "kr" || route.name === "team" ? `${route.name}:${route.id}` : route.name}>
+        <ErrorBoundary key={route.name === "kr" || route.name === "project" || route.name === "team" ? `${route.name}:${route.id}` : route.name}>
           <Page route={route} />
         </ErrorBoundary>
       </main>

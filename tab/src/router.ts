@@ -1,10 +1,11 @@
 import { useEffect, useState } from "react";
 
-/** Hash routes: `#/my`, `#/org`, `#/kr/<id>`, `#/config`, `#/team/<id>`, `#/admin`, `#/privacy`, `#/terms`. */
+/** Hash routes: `#/my`, `#/org`, `#/kr/<id>`, `#/project/<id>`, `#/config`, `#/team/<id>`, `#/admin`, `#/privacy`, `#/terms`. */
 export type Route =
   | { name: "my" }
   | { name: "org" }
   | { name: "kr"; id: string }
+  | { name: "project"; id: string }
   | { name: "config" }
   | { name: "team"; id: string }
   | { name: "admin" }
@@ -31,6 +32,8 @@ export function parseRoute(hash: string): Route {
       return { name: "terms" };
     case "kr":
       return second ? { name: "kr", id: decodeURIComponent(second) } : { name: "notFound", path };
+    case "project":
+      return second ? { name: "project", id: decodeURIComponent(second) } : { name: "notFound", path };
     case "team":
       return second ? { name: "team", id: decodeURIComponent(second) } : { name: "notFound", path };
     default:

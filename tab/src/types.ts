@@ -11,6 +11,8 @@ export type Period = z.output<typeof s.periodView>;
 export type User = z.output<typeof s.userView>;
 export type Measurement = z.output<typeof s.measurementSchema>;
 export type Status = z.output<typeof s.statusSchema>;
+export type Project = z.output<typeof s.projectView>;
+export type Task = z.output<typeof s.taskView>;
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
 export interface Me {

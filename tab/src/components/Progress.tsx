@@ -64,3 +64,16 @@ export function StatusBadge({ status, closed = false }: { status: Status; closed
     </Badge>
   );
 }
+
+/** A plain progress bar (projects: the share of done tasks, or the synced roll-up). */
+export function SimpleProgressBar({ progress, label }: { progress: number; label: string }) {
+  const s = useStyles();
+  return (
+    <div className={s.row}>
+      <div className={s.track} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress)} aria-valuetext={`${Math.round(progress)} %`}>
+        <div className={`${s.fill} ${s.on_track}`} style={{ width: `${clamp(progress)}%` }} />
+      </div>
+      <span className={s.pct}>{Math.round(progress)} %</span>
+    </div>
+  );
+}

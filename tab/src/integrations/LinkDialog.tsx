@@ -25,7 +25,7 @@ import type { FieldErrors } from "../forms/formKit.js";
 import { useSession } from "../session.js";
 import { ConnectionEditor } from "./ConnectionEditor.js";
 import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
-import { hasFields, type Catalogue, type Connection, type Link as KrLink, type Resource, type ValuePreview } from "./types.js";
+import { hasFields, type Catalogue, type Connection, type Link as KrLink, type ProjectPreview, type Resource, type ValuePreview } from "./types.js";
 
 const useStyles = makeStyles({
   surface: { maxWidth: "640px", width: "calc(100vw - 32px)" },
@@ -43,7 +43,17 @@ const pickedFields: Record<string, string[]> = { azuredevops: ["queryId", "query
  * schema; Azure DevOps picks a shared query by name) → Preview → Save. Push links (webhook) show
  * their secret URL once, after saving.
  */
-export default function LinkDialog(props: { keyResultId: string; keyResultTitle: string; link?: KrLink | null; onClose: () => void; onSaved: (link: KrLink) => void }) {
+export default function LinkDialog(props: {
+  keyResultId: string;
+  keyResultTitle: string;
+  /** Link a project instead of the key result ("Add tasks → Automatically from a data source"). */
+  target?: { type: "project"; id: string };
+  link?: KrLink | null;
+  onClose: () => void;
+  onSaved: (link: KrLink) => void;
+}) {
+  const forProject = props.target?.type === "project";
+  const base = forProject ? `/projects/${props.target!.id}` : `/key-results/${props.keyResultId}`;
   const s = useStyles();
   const { api, me } = useSession();
   const [catalogue, setCatalogue] = useState<Catalogue | undefined>();
@@ -54,7 +64,7 @@ export default function LinkDialog(props: { keyResultId: string; keyResultTitle:
   const [source, setSource] = useState<FormValues>({});
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | undefined>();
-  const [preview, setPreview] = useState<ValuePreview | undefined>();
+  const [preview, setPreview] = useState<ValuePreview | ProjectPreview | undefined>();
   const [busy, setBusy] = useState<"preview" | "save" | undefined>();
   const [saved, setSaved] = useState<KrLink | undefined>();
 
@@ -62,14 +72,14 @@ export default function LinkDialog(props: { keyResultId: string; keyResultTitle:
     api.get<Catalogue>("/integrations").then(
       (c) => {
         setCatalogue(c);
-        const enabled = c.items.filter((i) => i.state === "enabled");
+        const enabled = c.items.filter((i) => i.state === "enabled" && !(forProject && i.mode === "push"));
         if (!props.link && enabled.length === 1) setIntegrationId(enabled[0]!.id);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
-  }, [api, props.link]);
+  }, [api, props.link, forProject]);
 
-  const enabled = useMemo(() => catalogue?.items.filter((i) => i.state === "enabled" && i.type === "data") ?? [], [catalogue]);
+  const enabled = useMemo(() => catalogue?.items.filter((i) => i.state === "enabled" && i.type === "data" && !(forProject && i.mode === "push")) ?? [], [catalogue, forProject]);
   const integration = enabled.find((i) => i.id === integrationId);
 
   // The integration's usable connections; the link's own, else the first, is selected.
@@ -111,9 +121,9 @@ export default function LinkDialog(props: { keyResultId: string; keyResultTitle:
     setBusy(kind);
     try {
       if (kind === "preview") {
-        setPreview(await api.post<ValuePreview>(`/key-results/${props.keyResultId}/link/preview`, { connectionId, source: payload }));
+        setPreview(await api.post<ValuePreview | ProjectPreview>(`${base}/link/preview`, { connectionId, source: payload }));
       } else {
-        const link = await api.put<KrLink>(`/key-results/${props.keyResultId}/link`, { connectionId, source: payload, ...(props.link ? { version: props.link.version } : {}) });
+        const link = await api.put<KrLink>(`${base}/link`, { connectionId, source: payload, ...(props.link ? { version: props.link.version } : {}) });
         if (link.pushUrl) setSaved(link);
         else props.onSaved(link);
       }
@@ -132,7 +142,7 @@ export default function LinkDialog(props: { keyResultId: string; keyResultTitle:
     <Dialog open onOpenChange={(_, d) => !d.open && close()} modalType="modal">
       <DialogSurface className={s.surface} data-testid="link-dialog">
         <DialogBody>
-          <DialogTitle>Connect data source to auto-update progress</DialogTitle>
+          <DialogTitle>{forProject ? "Add tasks automatically from a data source" : "Connect data source to auto-update progress"}</DialogTitle>
           <DialogContent className={s.form}>
             <Caption1>{props.keyResultTitle}</Caption1>
             {error && (
@@ -229,7 +239,9 @@ export default function LinkDialog(props: { keyResultId: string; keyResultTitle:
                     {preview && (
                       <MessageBar intent="success" role="status" data-testid="link-preview">
                         <MessageBarBody>
-                          <MessageBarTitle>Value now: {preview.value.toLocaleString()}</MessageBarTitle>
+                          <MessageBarTitle>
+                            {"tasks" in preview ? `${preview.tasks.length} tasks, progress now ${Math.round(preview.progress)} %` : `Value now: ${preview.value.toLocaleString()}`}
+                          </MessageBarTitle>
                           {preview.details ?? ""}
                         </MessageBarBody>
                       </MessageBar>

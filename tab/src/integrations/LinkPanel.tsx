@@ -12,10 +12,10 @@ const useStyles = makeStyles({
   row: { display: "flex", gap: tokens.spacingHorizontalS, alignItems: "center", flexWrap: "wrap" },
 });
 
-/** The KR's link, or null when not linked (404). */
-export async function loadLink(api: ReturnType<typeof useSession>["api"], keyResultId: string): Promise<Link | null> {
+/** The KR's (or, with a `/projects/<id>` base, the project's) link, or null when not linked (404). */
+export async function loadLink(api: ReturnType<typeof useSession>["api"], keyResultId: string, base = `/key-results/${keyResultId}`): Promise<Link | null> {
   try {
-    return await api.get<Link>(`/key-results/${keyResultId}/link`);
+    return await api.get<Link>(`${base}/link`);
   } catch (e) {
     if (e instanceof ApiRequestError && e.status === 404) return null;
     throw e;
@@ -27,7 +27,16 @@ export async function loadLink(api: ReturnType<typeof useSession>["api"], keyRes
  * edit the KR); linked → the integration's icon, status, "last synced …", the failure reason,
  * Refresh (the new value or the error), Change and Unlink (the value stays).
  */
-export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; editable: boolean; onValueChanged: () => void }) {
+export function LinkPanel(props: {
+  keyResultId: string;
+  keyResultTitle: string;
+  /** A project's link instead: shown only once linked (the project view offers "Add tasks"). */
+  target?: { type: "project"; id: string };
+  editable: boolean;
+  onValueChanged: () => void;
+}) {
+  const forProject = props.target?.type === "project";
+  const base = forProject ? `/projects/${props.target!.id}` : `/key-results/${props.keyResultId}`;
   const s = useStyles();
   const { api } = useSession();
   const [link, setLink] = useState<Link | null | undefined>();
@@ -38,11 +47,11 @@ export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; 
 
   const load = useCallback(async () => {
     try {
-      setLink(await loadLink(api, props.keyResultId));
+      setLink(await loadLink(api, props.keyResultId, base));
     } catch (e) {
       setError(errorMessage(e));
     }
-  }, [api, props.keyResultId]);
+  }, [api, props.keyResultId, base]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -51,9 +60,9 @@ export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; 
     setBusy("refresh");
     setResult(undefined);
     try {
-      const r = await api.post<RefreshResult>(`/key-results/${props.keyResultId}/link/refresh`);
+      const r = await api.post<RefreshResult>(`${base}/link/refresh`);
       setLink(r.link);
-      setResult({ intent: "success", text: `Synced: ${r.value?.toLocaleString() ?? "—"}${r.details ? ` (${r.details})` : ""}${r.changed ? "" : " · unchanged"}` });
+      setResult({ intent: "success", text: forProject ? `Synced${r.details ? `: ${r.details}` : ""}${r.changed ? "" : " · unchanged"}` : `Synced: ${r.value?.toLocaleString() ?? "—"}${r.details ? ` (${r.details})` : ""}${r.changed ? "" : " · unchanged"}` });
       props.onValueChanged();
     } catch (e) {
       setResult({ intent: "error", text: `Refresh failed: ${errorMessage(e)}` });
@@ -64,12 +73,13 @@ export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; 
   };
 
   const unlink = async () => {
-    if (!window.confirm("Unlink the data source? The key result keeps its value and history; you check in by hand again.")) return;
+    if (!window.confirm(forProject ? "Unlink the data source? The tasks stay as last synced." : "Unlink the data source? The key result keeps its value and history; you check in by hand again.")) return;
     setBusy("unlink");
     try {
-      await api.delete(`/key-results/${props.keyResultId}/link`);
+      await api.delete(`${base}/link`);
       setLink(null);
-      setResult({ intent: "success", text: "Unlinked. The value is kept." });
+      setResult({ intent: "success", text: forProject ? "Unlinked. The tasks are kept." : "Unlinked. The value is kept." });
+      if (forProject) props.onValueChanged();
     } catch (e) {
       setResult({ intent: "error", text: errorMessage(e) });
     } finally {
@@ -83,7 +93,7 @@ export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; 
   return (
     <>
       {link === null ? (
-        props.editable && (
+        props.editable && !forProject && (
           <div>
             <Button onClick={() => setDialog(true)} data-testid="connect-data-source">
               Connect data source to auto-update progress
@@ -140,6 +150,7 @@ export function LinkPanel(props: { keyResultId: string; keyResultTitle: string; 
           <LinkDialog
             keyResultId={props.keyResultId}
             keyResultTitle={props.keyResultTitle}
+            {...(props.target ? { target: props.target } : {})}
             link={link}
             onClose={() => setDialog(false)}
             onSaved={(saved) => {

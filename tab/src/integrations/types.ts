@@ -10,6 +10,7 @@ export type LinkListItem = z.output<typeof s.linkListView>["items"][number];
 export type TestResult = z.output<typeof s.testView>;
 export type ValuePreview = z.output<typeof s.valueView>;
 export type RefreshResult = z.output<typeof s.refreshView>;
+export type ProjectPreview = z.output<typeof s.projectPreviewView>;
 /** `count`: the connector may say how many items a resource matches (Azure DevOps queries). */
 export type Resource = z.output<typeof s.resourceView>["items"][number] & { count?: number };
 

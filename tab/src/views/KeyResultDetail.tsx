@@ -23,6 +23,7 @@ import { CheckInDialog } from "../forms/CheckInDialog.js";
 import { CONFLICT_MESSAGE } from "../forms/formKit.js";
 import { KeyResultDialog } from "../forms/KeyResultDialog.js";
 import { LinkPanel } from "../integrations/LinkPanel.js";
+import { ProjectList } from "./ProjectList.js";
 import { canEditKeyResult, optimisticCheckIn } from "../okrState.js";
 import { navigate } from "../router.js";
 import { useSession } from "../session.js";
@@ -248,6 +249,9 @@ export function KeyResultDetail({ id }: { id: string }) {
             <Suspense fallback={<Spinner size="small" label="Loading chart…" />}>
               <ProgressChart keyResult={kr} checkIns={checkIns} period={period} />
             </Suspense>
+          </Card>
+          <Card>
+            <ProjectList objective={objective} keyResult={kr} canCreate={editable} />
           </Card>
           <Card>
             <Subtitle2 as="h3">Check-ins</Subtitle2>

@@ -33,6 +33,7 @@ import { href } from "../router.js";
 import { useSession, type Session } from "../session.js";
 import type { CheckIn, KeyResult, Objective, Status } from "../types.js";
 import { ApiRequestError } from "../api.js";
+import { ProjectList } from "./ProjectList.js";
 
 const LinkDialog = lazy(() => import("../integrations/LinkDialog.js"));
 
@@ -358,6 +359,7 @@ export function OkrList({ scope, title }: { scope: Scope; title: string }) {
                       ))}
                     </ul>
                   )}
+                  {open && <ProjectList objective={o} canCreate={manage && !closed} />}
                   {open && period && <Caption1 className={s.meta}>{period.name}: {period.startDate} – {period.endDate}</Caption1>}
                 </Card>
               </li>
