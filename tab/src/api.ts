@@ -69,7 +69,7 @@ export class ApiClient {
     return ((await response.json()) as { token: string }).token;
   }
 
-  private async send(method: Method, path: string, body: unknown, retried = false): Promise<Response> {
+  private async send(method: Method, path: string, body: unknown, extraHeaders: Record<string, string> = {}, retried = false): Promise<Response> {
     this.token ??= this.signIn();
     let token: string;
     try {
@@ -79,7 +79,7 @@ export class ApiClient {
       throw error instanceof ApiRequestError ? error : new ApiRequestError(401, { id: "unauthenticated", message: `Sign-in failed: ${(error as Error).message}` });
     }
     // x-pacer-client marks what the tab writes (check-ins, comments) with origin "tab" in the feed.
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, "x-pacer-client": "tab" };
+    const headers: Record<string, string> = { ...extraHeaders, authorization: `Bearer ${token}`, "x-pacer-client": "tab" };
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     try {
@@ -92,13 +92,14 @@ export class ApiClient {
     // An expired token: sign in again once.
     if (response.status === 401 && !retried) {
       this.token = undefined;
-      return this.send(method, path, body, true);
+      return this.send(method, path, body, extraHeaders, true);
     }
     return response;
   }
 
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
+  /** `headers`: extra request headers, e.g. `If-Match` for a versioned DELETE. */
+  async request<T>(method: Method, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const response = await this.send(method, path, body, headers);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     let parsed: unknown;

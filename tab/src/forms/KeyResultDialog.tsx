@@ -1,8 +1,9 @@
 import { Field, Input, Radio, RadioGroup, Select, Textarea, makeStyles, tokens } from "@fluentui/react-components";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { ApiRequestError } from "../api.js";
 import { kindLabel } from "../format.js";
 import { useSession } from "../session.js";
-import type { KeyResult, Measurement } from "../types.js";
+import type { KeyResult, Measurement, Objective } from "../types.js";
 import { FormDialog, fieldError, parseNumber, useSubmission, type FieldErrors } from "./formKit.js";
 
 const useStyles = makeStyles({
@@ -35,6 +36,25 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
   const [direction, setDirection] = useState<"above" | "below">(m?.kind === "kpi" ? m.direction : "above");
   const [unit, setUnit] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? (m.unit ?? "") : "");
   const [decimals, setDecimals] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? str(m.decimals) : "0");
+  const firstParent = keyResult?.parents[0];
+  const [parent, setParent] = useState(firstParent ? `${firstParent.type}:${firstParent.id}` : "");
+  // What it may align to: the objectives of the same period in the organisation, and their KRs.
+  const [alignable, setAlignable] = useState<Objective[] | undefined>();
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      try {
+        const own = await api.get<Objective>(`/objectives/${objectiveId}`);
+        const all = await api.all<Objective>(`/objectives?periodId=${encodeURIComponent(own.periodId)}`);
+        if (live) setAlignable(all);
+      } catch {
+        if (live) setAlignable([]);
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [api, objectiveId]);
   const { busy, error, conflict, fieldErrors, submit } = useSubmission();
 
   const measurement = (): Measurement | FieldErrors => {
@@ -77,14 +97,28 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
   const save = () =>
     submit(
       async () => {
+        const [ptype, pid] = parent ? (parent.split(":") as ["objective" | "keyResult", string]) : [];
         const body = {
+          parents: [...(ptype && pid ? [{ type: ptype, id: pid }] : []), ...(keyResult?.parents.slice(1) ?? [])],
           title: title.trim(),
           description: description.trim(),
           ownerUserId: ownerUserId || null,
           weight: parseNumber(weight)!,
           measurement: measurement() as Measurement,
         };
-        const saved = keyResult ? await api.patch<KeyResult>(`/key-results/${keyResult.id}`, { ...body, version }) : await api.post<KeyResult>("/key-results", { ...body, objectiveId });
+        let saved: KeyResult;
+        try {
+          saved = keyResult ? await api.patch<KeyResult>(`/key-results/${keyResult.id}`, { ...body, version }) : await api.post<KeyResult>("/key-results", { ...body, objectiveId });
+        } catch (e) {
+          // The API's cycle error becomes the "Aligned to" field's error, naming the loop.
+          if (e instanceof ApiRequestError && e.error.id === "alignment_cycle") {
+            const cycle = (e.error.details as { cycle?: string[] } | undefined)?.cycle ?? [];
+            const names = cycle.map((id) => nameOf(id) ?? (id === keyResult?.id ? title.trim() : id));
+            const message = names.length > 1 ? `${e.error.message} (${names.join(" → ")})` : e.error.message;
+            throw new ApiRequestError(400, { ...e.error, details: [{ path: "parents", message }] });
+          }
+          throw e;
+        }
         onSaved(saved);
       },
       {
@@ -95,6 +129,14 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
       },
     );
 
+  function nameOf(id: string): string | undefined {
+    for (const o of alignable ?? []) {
+      if (o.id === id) return o.title;
+      const k = o.keyResults.find((x) => x.id === id);
+      if (k) return k.title;
+    }
+    return undefined;
+  }
   const e = (path: string) => fieldError(fieldErrors, path);
   const people = [...users.values()].sort((a, b) => a.name.localeCompare(b.name));
   return (
@@ -160,6 +202,24 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
           <Input value={weight} onChange={(_, d) => setWeight(d.value)} inputMode="decimal" name="weight" />
         </Field>
       </div>
+      <Field label="Aligned to" hint="An objective or key result of the same period this one contributes to" validationMessage={fieldError(fieldErrors, "parents", "parents.0.id", "parents.0.type")}>
+        <Select value={parent} onChange={(_, d) => setParent(d.value)} name="parent" disabled={!alignable}>
+          <option value="">{alignable ? "Not aligned" : "Loading…"}</option>
+          {parent && alignable && !nameOf(parent.split(":")[1]!) && <option value={parent}>(not in this period)</option>}
+          {(alignable ?? []).map((o) => (
+            <optgroup key={o.id} label={o.title}>
+              {o.id !== objectiveId && <option value={`objective:${o.id}`}>Objective: {o.title}</option>}
+              {o.keyResults
+                .filter((k) => k.id !== keyResult?.id)
+                .map((k) => (
+                  <option key={k.id} value={`keyResult:${k.id}`}>
+                    Key result: {k.title}
+                  </option>
+                ))}
+            </optgroup>
+          ))}
+        </Select>
+      </Field>
     </FormDialog>
   );
 }

@@ -3,6 +3,7 @@ import {
   Button,
   Caption1,
   Card,
+  Checkbox,
   Dialog,
   DialogActions,
   DialogBody,
@@ -12,6 +13,8 @@ import {
   Link,
   MessageBar,
   MessageBarBody,
+  Radio,
+  RadioGroup,
   Subtitle2,
   Table,
   TableBody,
@@ -26,6 +29,7 @@ import {
 import { useCallback, useEffect, useState } from "react";
 import { ApiRequestError, errorMessage } from "../api.js";
 import { formatDateTime } from "../format.js";
+import { CONFLICT_MESSAGE } from "../forms/formKit.js";
 import { href } from "../router.js";
 import { useSession } from "../session.js";
 import { ConnectionEditor } from "./ConnectionEditor.js";
@@ -44,6 +48,81 @@ const useStyles = makeStyles({
 const testText = (c: Connection) => (!c.lastTest ? "Not tested" : c.lastTest.ok ? `OK · ${formatDateTime(c.lastTest.at)}` : `Failed: ${c.lastTest.message}`);
 
 type Editing = { integration: Integration; connection?: Connection };
+type AllowMode = Catalogue["allowList"]["mode"];
+
+/**
+ * The tenant allow-list (shown to the tenant admin only, as the API says in `you.tenantAdmin`):
+ * all integrations, none, or a selection. Integrations outside it show as not allowed.
+ */
+function AllowListEditor({ catalogue, onSaved }: { catalogue: Catalogue; onSaved: (c: Catalogue) => Promise<void> }) {
+  const { api } = useSession();
+  const [mode, setMode] = useState<AllowMode>(catalogue.allowList.mode);
+  const [selected, setSelected] = useState<Set<string>>(new Set(catalogue.allowList.integrationIds));
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ intent: "success" | "error" | "warning"; text: string } | undefined>();
+
+  const save = async () => {
+    if (mode === "selected" && selected.size === 0) {
+      setMessage({ intent: "error", text: "Tick at least one integration, or choose “None”." });
+      return;
+    }
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const c = await api.put<Catalogue>("/integrations/allow-list", { mode, integrationIds: mode === "selected" ? [...selected] : [], version: catalogue.version });
+      await onSaved(c);
+      setMessage({ intent: "success", text: "Saved which integrations your tenant allows." });
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.isConflict) {
+        await onSaved(await api.get<Catalogue>("/integrations"));
+        setMessage({ intent: "warning", text: CONFLICT_MESSAGE });
+      } else setMessage({ intent: "error", text: errorMessage(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-label="Allowed integrations" data-testid="allow-list">
+      <Subtitle2 as="h4">Allowed integrations</Subtitle2>
+      <Caption1 block>As the tenant admin you decide which integrations this tenant may use; links of integrations you disallow pause (values kept).</Caption1>
+      <RadioGroup value={mode} onChange={(_, d) => setMode(d.value as AllowMode)} layout="horizontal" aria-label="Allowed integrations">
+        <Radio value="all" label="All" />
+        <Radio value="none" label="None" />
+        <Radio value="selected" label="A selection" />
+      </RadioGroup>
+      {mode === "selected" && (
+        <div role="group" aria-label="Integrations to allow">
+          {catalogue.items.map((i) => (
+            <Checkbox
+              key={i.id}
+              label={i.displayName}
+              checked={selected.has(i.id)}
+              onChange={(_, d) =>
+                setSelected((prev) => {
+                  const next = new Set(prev);
+                  if (d.checked) next.add(i.id);
+                  else next.delete(i.id);
+                  return next;
+                })
+              }
+            />
+          ))}
+        </div>
+      )}
+      {message && (
+        <MessageBar intent={message.intent} role={message.intent === "success" ? "status" : "alert"} data-testid="allow-list-message">
+          <MessageBarBody>{message.text}</MessageBarBody>
+        </MessageBar>
+      )}
+      <div>
+        <Button size="small" appearance="primary" disabled={busy} onClick={() => void save()}>
+          Save allowed integrations
+        </Button>
+      </div>
+    </section>
+  );
+}
 
 /**
  * Admin → Data sources: the catalogue with enable / disable (org admins), and per enabled
@@ -144,13 +223,23 @@ export function DataSourcesAdmin() {
       ) : !catalogue ? (
         !error && <Text>Loading…</Text>
       ) : (
+        <>
+        {catalogue.you.tenantAdmin && (
+          <AllowListEditor
+            catalogue={catalogue}
+            onSaved={async (c) => {
+              setCatalogue(c);
+              await loadDetails(c);
+            }}
+          />
+        )}
         <ul className={s.list} aria-label="Integrations" data-testid="integrations">
           {catalogue.items.map((item) => (
             <li key={item.id} data-testid="integration" data-integration={item.id}>
               <div className={s.item}>
                 <img src={item.icon} alt="" width={32} height={32} />
                 <div className={s.grow}>
-                  <Text weight="semibold" block>
+                  <Text weight="semibold" block data-testid="integration-state">
                     {item.displayName} · {item.allowed ? item.state : "not allowed by your tenant"}
                   </Text>
                   <Text size={200} block>
@@ -223,6 +312,7 @@ export function DataSourcesAdmin() {
             </li>
           ))}
         </ul>
+        </>
       )}
 
       {catalogue && (

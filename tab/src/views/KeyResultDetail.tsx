@@ -98,6 +98,108 @@ function CommentBox({ onSend, label, placeholder }: { onSend: (text: string) => 
   );
 }
 
+/**
+ * A comment's text with Edit (its author) and Delete (its author or an org admin), sent with
+ * `If-Match` of the comment's version; a 409 reloads the feed.
+ */
+function CommentText({ comment, onChanged }: { comment: Activity; onChanged: (updated: Activity | null, notice?: string) => Promise<void> | void }) {
+  const { api, me, isAdmin } = useSession();
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(comment.text);
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const mine = comment.authorId === me.user.id;
+  const pending = comment.id.startsWith("pending-");
+  const ifMatch = { "if-match": `"${comment.version}"` };
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.isConflict) await onChanged(comment, CONFLICT_MESSAGE);
+      else setError(e instanceof ApiRequestError && e.fieldErrors.text ? e.fieldErrors.text : errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const save = () =>
+    run(async () => {
+      if (!text.trim()) throw new Error("Write something first.");
+      const updated = await api.request<Activity>("PATCH", `/comments/${comment.id}`, { text: text.trim() }, ifMatch);
+      setEditing(false);
+      await onChanged(updated);
+    });
+  const remove = () =>
+    run(async () => {
+      if (!window.confirm("Delete this comment and its replies?")) return;
+      await api.request("DELETE", `/comments/${comment.id}`, undefined, ifMatch);
+      await onChanged(null);
+    });
+
+  if (editing) {
+    return (
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+        style={{ display: "flex", flexDirection: "column", gap: 8 }}
+      >
+        <Field label="Edit your comment" validationMessage={error}>
+          <Textarea value={text} onChange={(_, d) => setText(d.value)} maxLength={5000} name="edit-comment" />
+        </Field>
+        <div style={{ display: "flex", gap: 8 }}>
+          <Button type="submit" appearance="primary" size="small" disabled={busy}>
+            Save
+          </Button>
+          <Button
+            size="small"
+            onClick={() => {
+              setEditing(false);
+              setText(comment.text);
+              setError(undefined);
+            }}
+          >
+            Cancel
+          </Button>
+        </div>
+      </form>
+    );
+  }
+  return (
+    <>
+      <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }} data-testid="comment-text">
+        {comment.text}
+      </Body1>
+      {!pending && (mine || isAdmin) && (
+        <div style={{ display: "flex", gap: 12 }}>
+          {mine && (
+            <Link
+              as="button"
+              onClick={() => {
+                setText(comment.text);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </Link>
+          )}
+          <Link as="button" onClick={() => void remove()} disabled={busy}>
+            Delete
+          </Link>
+        </div>
+      )}
+      {error && (
+        <Caption1 block role="alert" style={{ color: tokens.colorPaletteRedForeground1 }}>
+          {error}
+        </Caption1>
+      )}
+    </>
+  );
+}
+
 export function KeyResultDetail({ id }: { id: string }) {
   const s = useStyles();
   const session = useSession();
@@ -198,6 +300,14 @@ export function KeyResultDetail({ id }: { id: string }) {
     }
   };
 
+  const commentChanged = async (updated: Activity | null, message?: string) => {
+    if (message) {
+      setNotice({ intent: "warning", text: message });
+      await load();
+    } else if (updated) setFeed((f) => f.map((a) => (a.id === updated.id ? updated : a)));
+    else await load();
+  };
+
   const topLevel = feed.filter((a) => !a.parentId);
   const repliesOf = (id: string) => feed.filter((a) => a.parentId === id).sort((a, b) => a.at.localeCompare(b.at));
 
@@ -284,9 +394,13 @@ export function KeyResultDetail({ id }: { id: string }) {
                     {kindText[a.kind] ?? a.kind} · {a.authorId ? userName(a.authorId) : a.origin === "sync" ? "Data source" : "Pacer"} · {formatDateTime(a.at)}
                     {a.origin === "teams" ? " · from Teams" : ""}
                   </Caption1>
-                  <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
-                    {a.text}
-                  </Body1>
+                  {a.kind === "comment" ? (
+                    <CommentText key={`${a.id}:${a.version}`} comment={a} onChanged={commentChanged} />
+                  ) : (
+                    <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
+                      {a.text}
+                    </Body1>
+                  )}
                   {a.kind === "comment" && !a.id.startsWith("pending-") && (
                     <>
                       <Link as="button" onClick={() => setReplyTo(replyTo === a.id ? undefined : a.id)} aria-expanded={replyTo === a.id}>
@@ -296,13 +410,11 @@ export function KeyResultDetail({ id }: { id: string }) {
                       {repliesOf(a.id).length > 0 && (
                         <ul className={s.replies} aria-label="Replies">
                           {repliesOf(a.id).map((r) => (
-                            <li key={r.id} className={`${s.entry} ${s.comment}`}>
+                            <li key={r.id} className={`${s.entry} ${s.comment}`} data-testid="reply">
                               <Caption1 block className={s.muted}>
                                 {userName(r.authorId)} · {formatDateTime(r.at)}
                               </Caption1>
-                              <Body1 as="p" block style={{ margin: "2px 0", whiteSpace: "pre-wrap" }}>
-                                {r.text}
-                              </Body1>
+                              <CommentText key={`${r.id}:${r.version}`} comment={r} onChanged={commentChanged} />
                             </li>
                           ))}
                         </ul>
