@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useSession } from "../session.js";
 import type { Objective } from "../types.js";
 import { FormDialog, fieldError, parseNumber, useSubmission } from "./formKit.js";
+import { periodOptions } from "./periodOptions.js";
 
 export function CloseObjectiveDialog({ objective, onClose, onSaved }: { objective: Objective; onClose: () => void; onSaved: (o: Objective) => void }) {
   const { api } = useSession();
@@ -47,12 +48,7 @@ export function CarryOverDialog({ objective, onClose, onSaved }: { objective: Ob
       <Field label="To period" required validationMessage={fieldError(fieldErrors, "periodId")}>
         <Select value={periodId} onChange={(_, d) => setPeriodId(d.value)} name="periodId">
           {others.length === 0 && <option value="">No other period yet</option>}
-          {others.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-              {p.current ? " (current)" : ""}
-            </option>
-          ))}
+          {periodOptions(others)}
         </Select>
       </Field>
     </FormDialog>

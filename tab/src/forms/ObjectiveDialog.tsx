@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useSession } from "../session.js";
 import type { Objective } from "../types.js";
 import { FormDialog, fieldError, useSubmission } from "./formKit.js";
+import { periodOptions } from "./periodOptions.js";
 
 interface Props {
   /** Edit this objective; create a new one when absent. */
@@ -84,12 +85,7 @@ export function ObjectiveDialog({ objective, defaultPeriodId, defaultTeamId, ali
       </Field>
       <Field label="Period" required validationMessage={fieldError(fieldErrors, "periodId")}>
         <Select value={periodId} onChange={(_, d) => setPeriodId(d.value)} name="periodId">
-          {periods.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-              {p.current ? " (current)" : ""}
-            </option>
-          ))}
+          {periodOptions(periods)}
         </Select>
       </Field>
       <Field label="Aligned to" hint="The objective this one contributes to" validationMessage={fieldError(fieldErrors, "parents", "parents.0.id")}>

@@ -34,6 +34,7 @@ import { useSession, type Session } from "../session.js";
 import type { CheckIn, KeyResult, Objective, Status } from "../types.js";
 import { ApiRequestError } from "../api.js";
 import { ProjectList } from "./ProjectList.js";
+import { periodOptions } from "../forms/periodOptions.js";
 
 const LinkDialog = lazy(() => import("../integrations/LinkDialog.js"));
 
@@ -193,12 +194,7 @@ export function OkrList({ scope, title }: { scope: Scope; title: string }) {
             <Caption1>Period</Caption1>
           </label>
           <Select id="period-picker" value={periodId} onChange={(_, d) => setPeriodId(d.value)}>
-            {periods.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-                {p.current ? " (current)" : ""}
-              </option>
-            ))}
+            {periodOptions(periods)}
           </Select>
         </div>
         <div className={s.filter}>
