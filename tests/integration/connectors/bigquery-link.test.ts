@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery/serviceAccountKey.js";
 
 /**
  * The "bigquery" connector through Pacer's real HTTP link flow: enable, test and create a
@@ -18,7 +19,7 @@ const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(fixturesDir, `${name}.json`), "utf8")) as { doc: string; status: number; body: Record<string, any> };
 
 const API = "https://bigquery.googleapis.com";
-const PROJECT = "pacer-analytics";
+const PROJECT = BIGQUERY_PROJECT;
 const BASE = `/bigquery/v2/projects/${PROJECT}`;
 
 let pacer: TestPacer;
@@ -49,15 +50,7 @@ const config = { projectId: PROJECT, location: "US" };
 const query = "SELECT COUNT(*) AS signups FROM `pacer-analytics.shop.signups`";
 
 beforeAll(async () => {
-  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  serviceAccountKey = JSON.stringify({
-    type: "service_account",
-    project_id: PROJECT,
-    private_key_id: "3f1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e",
-    private_key: pair.privateKey.export({ type: "pkcs8", format: "pem" }),
-    client_email: `pacer-reader@${PROJECT}.iam.gserviceaccount.com`,
-    token_uri: "https://oauth2.googleapis.com/token",
-  });
+  serviceAccountKey = makeServiceAccountKey().json;
   pacer = await startTestPacer();
   api = apiClient(pacer);
   ok(await api(owner, "GET", "/me"));

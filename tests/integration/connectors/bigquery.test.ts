@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { connectorContext } from "../../../sync/connectors/context.js";
 import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
 import { decideRetry } from "../../../sync/retryPolicy.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery/serviceAccountKey.js";
 
 /**
  * The BigQuery connector against a simulated Google: every answer comes from a fixture shaped as
@@ -26,7 +27,7 @@ const fixture = (name: string): Fixture => JSON.parse(readFileSync(path.join(fix
 
 const API = "https://bigquery.googleapis.com";
 const TOKEN_HOST = "https://oauth2.googleapis.com";
-const PROJECT = "pacer-analytics";
+const PROJECT = BIGQUERY_PROJECT;
 const BASE = `/bigquery/v2/projects/${PROJECT}`;
 const log = createLogger("silent");
 
@@ -34,21 +35,7 @@ let publicKey: KeyObject;
 let serviceAccountKey: string;
 
 beforeAll(() => {
-  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  publicKey = pair.publicKey;
-  serviceAccountKey = JSON.stringify({
-    type: "service_account",
-    project_id: PROJECT,
-    private_key_id: "3f1c0d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e",
-    private_key: pair.privateKey.export({ type: "pkcs8", format: "pem" }),
-    client_email: `pacer-reader@${PROJECT}.iam.gserviceaccount.com`,
-    client_id: "104729384756102938475",
-    auth_uri: "https://accounts.google.com/o/oauth2/auth",
-    token_uri: "https://oauth2.googleapis.com/token",
-    auth_provider_x509_cert_url: "https://www.googleapis.com/oauth2/v1/certs",
-    client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/pacer-reader%40${PROJECT}.iam.gserviceaccount.com`,
-    universe_domain: "googleapis.com",
-  });
+  ({ json: serviceAccountKey, publicKey } = makeServiceAccountKey());
 });
 
 guardNock("Google");
