@@ -1,5 +1,5 @@
 import type { Measurement, OkrStatus } from "../../core/okr/model.js";
-import { CARD_VERSION, type Card, clip, expand, finishActions, fixNumberInputs, valueHint, valueText } from "./template.js";
+import { CARD_VERSION, MILESTONE_CHOICES, type Card, clip, expand, finishActions, fixNumberInputs, valueHint, valueText } from "./template.js";
 
 /**
  * The check-in form. Its `Action.Execute` (verb `checkIn`) sends `keyResultId` and `version` with
@@ -41,10 +41,7 @@ const template: Card = {
       isRequired: true,
       errorMessage: "Choose done or not done",
       value: "${value}",
-      choices: [
-        { title: "Done", value: "1" },
-        { title: "Not done", value: "0" },
-      ],
+      choices: MILESTONE_CHOICES,
       $when: "${milestone}",
     },
     {

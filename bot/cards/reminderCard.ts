@@ -1,6 +1,6 @@
 import type { Measurement } from "../../core/okr/model.js";
 import { CHECK_IN_VERB } from "./checkInCard.js";
-import { CARD_VERSION, type Card, clip, expand, finishActions, fixNumberInputs, valueHint, valueText } from "./template.js";
+import { CARD_VERSION, MILESTONE_CHOICES, type Card, clip, expand, finishActions, fixNumberInputs, valueHint, valueText } from "./template.js";
 
 /**
  * The check-in reminder: one card per person listing their key results that need a check-in,
@@ -52,10 +52,7 @@ const template: Card = {
           id: "value_${field}",
           label: "Done?",
           value: "${value}",
-          choices: [
-            { title: "Done", value: "1" },
-            { title: "Not done", value: "0" },
-          ],
+          choices: MILESTONE_CHOICES,
           $when: "${!done && milestone}",
         },
         { type: "Input.Number", id: "value_${field}", label: "New value", placeholder: "${hint}", value: "${value}", $when: "${!done && !milestone}" },

@@ -105,3 +105,9 @@ export function fixNumberInputs(node: unknown): void {
   }
   for (const value of Object.values(element)) if (typeof value === "object") fixNumberInputs(value);
 }
+
+/** The two answers of a milestone key result's value input ("1" done, "0" not done). */
+export const MILESTONE_CHOICES = [
+  { title: "Done", value: "1" },
+  { title: "Not done", value: "0" },
+];
