@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../core/errors/appError.js";
 import { columnsFor, type Row } from "../../../core/powerbi/columns.js";
 import { matches, parseFilter, toStoreFilter } from "../../../core/powerbi/filter.js";
+import { thrownBy } from "../../support/thrown.js";
 
 const columns = columnsFor("KeyResults", { granularity: "rowLevel", schemaType: "pivoted", attributes: ["Team"] });
 const row: Row = {
@@ -16,14 +16,6 @@ const row: Row = {
   Team: "Sales",
 };
 const test = (filter: string) => matches(parseFilter(filter, columns), row);
-const errorOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("did not throw");
-};
 
 describe("$filter", () => {
   it.each([
@@ -61,7 +53,7 @@ describe("$filter", () => {
     "Tags/any(t: t eq 'a')",
     "Weight eq @p",
   ])("refuses %s with 501", (filter) => {
-    const error = errorOf(() => parseFilter(filter, columns));
+    const error = thrownBy(() => parseFilter(filter, columns));
     expect(error.status).toBe(501);
     expect(error.id).toBe("not_implemented");
   });
@@ -77,7 +69,7 @@ describe("$filter", () => {
     ["Title eq 'a", "unterminated"],
     ["1 eq 1", "at least one column"],
   ])("answers 400 for %s", (filter, message) => {
-    const error = errorOf(() => parseFilter(filter, columns));
+    const error = thrownBy(() => parseFilter(filter, columns));
     expect(error.status).toBe(400);
     expect(error.message).toContain(message);
   });

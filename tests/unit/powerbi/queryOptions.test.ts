@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { AppError } from "../../../core/errors/appError.js";
 import { aggregate, type Fact, rowLevelRows } from "../../../core/powerbi/aggregate.js";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../../../core/powerbi/apiKeys.js";
 import { columnsFor, type Row } from "../../../core/powerbi/columns.js";
 import { applyOptions, parseQueryOptions } from "../../../core/powerbi/queryOptions.js";
 import { redactUrl } from "../../../server/http/requestLogging.js";
+import { thrownBy } from "../../support/thrown.js";
 
 const columns = columnsFor("Objectives", { granularity: "rowLevel", schemaType: "pivoted", attributes: [] });
 const rows: Row[] = [3, 1, 2, 5, 4].map((n) => ({ Id: `o${n}`, Title: `T${n % 2}`, Progress: n * 10 }));
-const errorOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("did not throw");
-};
 
 describe("OData query options", () => {
   it("orders stably (requested order, then the key), skips, tops and pages", () => {
@@ -34,15 +26,15 @@ describe("OData query options", () => {
   });
 
   it.each(["$expand", "$apply", "$search", "$compute", "$levels", "$skiptoken"])("refuses %s with 501", (option) => {
-    expect(errorOf(() => parseQueryOptions({ [option]: "x" }, columns)).status).toBe(501);
+    expect(thrownBy(() => parseQueryOptions({ [option]: "x" }, columns)).status).toBe(501);
   });
 
   it("refuses what it does not understand", () => {
-    expect(errorOf(() => parseQueryOptions({ $format: "xml" }, columns)).status).toBe(501);
-    expect(errorOf(() => parseQueryOptions({ $orderby: "tolower(Title)" }, columns)).status).toBe(501);
-    expect(errorOf(() => parseQueryOptions({ $select: "Nope" }, columns)).status).toBe(400);
-    expect(errorOf(() => parseQueryOptions({ $top: "-1" }, columns)).status).toBe(400);
-    expect(errorOf(() => parseQueryOptions({ $count: "yes" }, columns)).status).toBe(400);
+    expect(thrownBy(() => parseQueryOptions({ $format: "xml" }, columns)).status).toBe(501);
+    expect(thrownBy(() => parseQueryOptions({ $orderby: "tolower(Title)" }, columns)).status).toBe(501);
+    expect(thrownBy(() => parseQueryOptions({ $select: "Nope" }, columns)).status).toBe(400);
+    expect(thrownBy(() => parseQueryOptions({ $top: "-1" }, columns)).status).toBe(400);
+    expect(thrownBy(() => parseQueryOptions({ $count: "yes" }, columns)).status).toBe(400);
     expect(parseQueryOptions({ ApiKey: "ignored", $format: "json" }, columns).select).toBeNull();
   });
 });
