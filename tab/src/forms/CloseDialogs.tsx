@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useSession } from "../session.js";
 import type { Objective } from "../types.js";
 import { FormDialog, fieldError, parseNumber, useSubmission } from "./formKit.js";
-import { periodOptions } from "./periodOptions.js";
+import { periodOptions } from "./selectOptions.js";
 
 export function CloseObjectiveDialog({ objective, onClose, onSaved }: { objective: Objective; onClose: () => void; onSaved: (o: Objective) => void }) {
   const { api } = useSession();

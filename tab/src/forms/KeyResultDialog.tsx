@@ -5,6 +5,7 @@ import { kindLabel } from "../format.js";
 import { useSession } from "../session.js";
 import type { KeyResult, Measurement, Objective } from "../types.js";
 import { FormDialog, fieldError, parseNumber, useSubmission, type FieldErrors } from "./formKit.js";
+import { personOptions } from "./selectOptions.js";
 
 const useStyles = makeStyles({
   row: { display: "flex", gap: tokens.spacingHorizontalM, flexWrap: "wrap", "& > *": { flex: "1 1 120px" } },
@@ -191,11 +192,7 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
         <Field label="Owner" hint="Defaults to the objective's owner" validationMessage={e("ownerUserId")}>
           <Select value={ownerUserId} onChange={(_, d) => setOwnerUserId(d.value)} name="owner">
             <option value="">The objective's owner</option>
-            {people.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
+            {personOptions(people)}
           </Select>
         </Field>
         <Field label="Weight" validationMessage={e("weight")}>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useSession } from "../session.js";
 import type { Objective } from "../types.js";
 import { FormDialog, fieldError, useSubmission } from "./formKit.js";
-import { periodOptions } from "./periodOptions.js";
+import { periodOptions } from "./selectOptions.js";
 
 interface Props {
   /** Edit this objective; create a new one when absent. */

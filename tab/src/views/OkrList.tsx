@@ -34,7 +34,7 @@ import { useSession, type Session } from "../session.js";
 import type { CheckIn, KeyResult, Objective, Status } from "../types.js";
 import { ApiRequestError } from "../api.js";
 import { ProjectList } from "./ProjectList.js";
-import { periodOptions } from "../forms/periodOptions.js";
+import { periodOptions } from "../forms/selectOptions.js";
 
 const LinkDialog = lazy(() => import("../integrations/LinkDialog.js"));
 

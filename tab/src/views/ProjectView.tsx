@@ -33,6 +33,7 @@ import { href } from "../router.js";
 import { useSession } from "../session.js";
 import type { Objective, Project, Task } from "../types.js";
 import { taskCount } from "./ProjectList.js";
+import { personOptions } from "../forms/selectOptions.js";
 
 const LinkDialog = lazy(() => import("../integrations/LinkDialog.js"));
 
@@ -224,11 +225,7 @@ export function ProjectView({ id }: { id: string }) {
             <Field label="Assignee (optional)" validationMessage={fieldErrors.assigneeId}>
               <Select value={assigneeId} onChange={(_, d) => setAssigneeId(d.value)} name="assignee">
                 <option value="">Nobody</option>
-                {people.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
+                {personOptions(people)}
               </Select>
             </Field>
             <Field label="Due (optional)" validationMessage={fieldErrors.due}>
