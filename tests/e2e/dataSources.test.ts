@@ -23,6 +23,7 @@ describe("data sources (browser)", () => {
   let signups = 42;
   const memberOid = randomUUID();
   const krIds: string[] = [];
+  let pushUrl = "";
 
   beforeAll(async () => {
     assertTabBuilt();
@@ -146,6 +147,34 @@ describe("data sources (browser)", () => {
     await member.reload();
     await member.getByTestId("link-panel").getByText("Values arrive at the link's secret URL.").waitFor();
     await expect.poll(() => member.getByTestId("kr-value").textContent()).toBe("12 signups");
+    expect(await member.getByText("/api/v1/push/").count()).toBe(0);
+    pushUrl = url!;
+  });
+
+  it("a member regenerates the push URL after confirming: the old URL stops working, the new one works", async () => {
+    const panel = member.getByTestId("link-panel");
+    const confirmations: string[] = [];
+    const answer = (accept: boolean) => member.once("dialog", (d) => void (confirmations.push(d.message()), accept ? d.accept() : d.dismiss()));
+    // Cancelling the confirm changes nothing.
+    answer(false);
+    await panel.getByRole("button", { name: "Regenerate URL" }).click();
+    await expect.poll(() => confirmations.length).toBe(1);
+    expect(confirmations[0]).toContain("The old URL stops working");
+    expect(await panel.getByTestId("push-url").count()).toBe(0);
+
+    answer(true);
+    await panel.getByRole("button", { name: "Regenerate URL" }).click();
+    const fresh = await panel.getByTestId("push-url-value").textContent();
+    expect(fresh).toMatch(new RegExp(`^${pacer.url}/api/v1/push/[A-Za-z0-9_-]{20,}$`));
+    expect(fresh).not.toBe(pushUrl);
+    await screenshot(member, "push-url-regenerated");
+
+    const push = (url: string, value: number) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ value }) });
+    expect([401, 404]).toContain((await push(pushUrl, 13)).status);
+    expect((await push(fresh!, 14)).status).toBe(200);
+    await member.reload();
+    await expect.poll(() => member.getByTestId("kr-value").textContent()).toBe("14 signups");
+    // Shown once: gone after a reload.
     expect(await member.getByText("/api/v1/push/").count()).toBe(0);
   });
 

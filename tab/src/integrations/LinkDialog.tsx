@@ -24,6 +24,7 @@ import { ApiRequestError, errorMessage } from "../api.js";
 import type { FieldErrors } from "../forms/formKit.js";
 import { useSession } from "../session.js";
 import { ConnectionEditor } from "./ConnectionEditor.js";
+import { PushUrl } from "./PushUrl.js";
 import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
 import { hasFields, type Catalogue, type Connection, type Link as KrLink, type ProjectPreview, type Resource, type ValuePreview } from "./types.js";
 
@@ -31,7 +32,6 @@ const useStyles = makeStyles({
   surface: { maxWidth: "640px", width: "calc(100vw - 32px)" },
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   picks: { listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, maxHeight: "180px", overflowY: "auto" },
-  url: { fontFamily: "monospace", wordBreak: "break-all", padding: tokens.spacingHorizontalS, backgroundColor: tokens.colorNeutralBackground3, borderRadius: tokens.borderRadiusMedium },
 });
 
 /** Source fields a connector-specific picker fills instead of the generic form. */
@@ -151,21 +151,7 @@ export default function LinkDialog(props: {
               </MessageBar>
             )}
             {saved?.pushUrl ? (
-              <MessageBar intent="success" data-testid="push-url">
-                <MessageBarBody>
-                  <MessageBarTitle>Linked. Send values to this secret URL</MessageBarTitle>
-                  <Text block>
-                    It is shown only now: copy it into Zapier, Power Automate or your script (<code>POST</code> with <code>{'{ "value": 42 }'}</code>). You can regenerate it
-                    later, which stops the old one.
-                  </Text>
-                  <Text block className={s.url} data-testid="push-url-value">
-                    {saved.pushUrl}
-                  </Text>
-                  <Button size="small" onClick={() => void navigator.clipboard?.writeText(saved.pushUrl ?? "")}>
-                    Copy URL
-                  </Button>
-                </MessageBarBody>
-              </MessageBar>
+              <PushUrl url={saved.pushUrl} title="Linked. Send values to this secret URL" />
             ) : !catalogue ? (
               !error && <Spinner size="small" label="Loading data sources…" />
             ) : enabled.length === 0 ? (

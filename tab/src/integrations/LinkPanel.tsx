@@ -3,6 +3,7 @@ import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { ApiRequestError, errorMessage } from "../api.js";
 import { formatDateTime } from "../format.js";
 import { useSession } from "../session.js";
+import { PushUrl } from "./PushUrl.js";
 import type { Link, RefreshResult } from "./types.js";
 
 const LinkDialog = lazy(() => import("./LinkDialog.js"));
@@ -42,7 +43,9 @@ export function LinkPanel(props: {
   const [link, setLink] = useState<Link | null | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [result, setResult] = useState<{ intent: "success" | "error"; text: string } | undefined>();
-  const [busy, setBusy] = useState<"refresh" | "unlink" | undefined>();
+  const [busy, setBusy] = useState<"refresh" | "unlink" | "regenerate" | undefined>();
+  /** A regenerated push URL: shown once, until the page is left. */
+  const [newPushUrl, setNewPushUrl] = useState<string | undefined>();
   const [dialog, setDialog] = useState(false);
 
   const load = useCallback(async () => {
@@ -80,6 +83,21 @@ export function LinkPanel(props: {
       setLink(null);
       setResult({ intent: "success", text: forProject ? "Unlinked. The tasks are kept." : "Unlinked. The value is kept." });
       if (forProject) props.onValueChanged();
+    } catch (e) {
+      setResult({ intent: "error", text: errorMessage(e) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const regenerate = async () => {
+    if (!window.confirm("Regenerate the secret URL? The old URL stops working at once: update Zapier or your script with the new one.")) return;
+    setBusy("regenerate");
+    setResult(undefined);
+    try {
+      const r = await api.post<Link>(`${base}/link/push-url`);
+      setLink(r);
+      setNewPushUrl(r.pushUrl);
     } catch (e) {
       setResult({ intent: "error", text: errorMessage(e) });
     } finally {
@@ -130,6 +148,11 @@ export function LinkPanel(props: {
                   Refresh
                 </Button>
               )}
+              {link.mode === "push" && (
+                <Button size="small" onClick={() => void regenerate()} disabled={busy !== undefined} icon={busy === "regenerate" ? <Spinner size="tiny" /> : undefined}>
+                  Regenerate URL
+                </Button>
+              )}
               <Button size="small" onClick={() => setDialog(true)} disabled={busy !== undefined}>
                 Change
               </Button>
@@ -138,6 +161,7 @@ export function LinkPanel(props: {
               </Button>
             </div>
           )}
+          {newPushUrl && <PushUrl url={newPushUrl} title="New secret URL: the old one no longer works" />}
           {result && (
             <MessageBar intent={result.intent} role={result.intent === "error" ? "alert" : "status"} data-testid="refresh-result">
               <MessageBarBody>{result.text}</MessageBarBody>
@@ -157,6 +181,7 @@ export function LinkPanel(props: {
               setDialog(false);
               setLink(saved);
               setResult(undefined);
+              setNewPushUrl(undefined);
               // The first sync runs in the background; show its outcome shortly after.
               setTimeout(() => void load().then(props.onValueChanged), 3000);
             }}
