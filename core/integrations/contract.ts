@@ -54,6 +54,8 @@ export interface ConnectorHttp {
 export interface ConnectorContext<Config = unknown, Secrets = unknown> {
   /** Aborted at the deadline of this call; pass it to anything that waits. */
   signal: AbortSignal;
+  /** When `signal` aborts (epoch ms), for sources that take a timeout rather than a signal (SQL statement timeouts). */
+  deadlineAt: number;
   config: Config;
   secrets: Secrets;
   log: Logger;

@@ -17,7 +17,8 @@ export function httpWithDeadline(signal: AbortSignal): ConnectorHttp {
 export function connectorContext<C, S>(
   options: { config: C; secrets: S; log: Logger; deadlineMs?: number; parent?: AbortSignal },
 ): ConnectorContext<C, S> {
-  const deadline = AbortSignal.timeout(options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const deadline = AbortSignal.timeout(deadlineMs);
   const signal = options.parent ? AbortSignal.any([deadline, options.parent]) : deadline;
-  return { signal, config: options.config, secrets: options.secrets, log: options.log, http: httpWithDeadline(signal) };
+  return { signal, deadlineAt: Date.now() + deadlineMs, config: options.config, secrets: options.secrets, log: options.log, http: httpWithDeadline(signal) };
 }

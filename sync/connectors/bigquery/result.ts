@@ -1,4 +1,7 @@
 import { resultShapeError, transientError } from "../errors.js";
+import { type NumericValue, numberFromDecimalText } from "../exactNumber.js";
+
+export type { NumericValue };
 
 /** BigQuery's REST shapes that Pacer reads (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#TableFieldSchema). */
 export interface Field {
@@ -45,49 +48,11 @@ export function checkSchema(fields: Field[] | undefined): Field {
   return field;
 }
 
-export interface NumericValue {
-  value: number;
-  /** The exact decimal BigQuery sent, when `value` cannot hold it; else null. */
-  exact: string | null;
-}
-
 /** A BigQuery scalar (always a string on the wire) → a number, keeping the exact text when a double loses digits. */
 export function parseNumeric(raw: string, field: Field): NumericValue {
-  const text = raw.trim();
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-    throw resultShapeError(`Column \`${field.name}\` holds ${text.slice(0, 40)}, which is not a finite number.`);
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw resultShapeError(`Column \`${field.name}\` holds a number too large to use (${text.slice(0, 40)}…).`);
+  const parsed = numberFromDecimalText(raw, `Column \`${field.name}\``);
   const type = field.type.toUpperCase();
-  if (type === "FLOAT64" || type === "FLOAT") return { value, exact: null };
-  return { value, exact: sameDecimal(text, value) ? null : normalizeDecimal(text) };
-}
-
-/** `-007.5000` → `-7.5`; `12.` → `12`; `+0.0` → `0`. Plain decimals only (INT64/NUMERIC never use exponents). */
-export function normalizeDecimal(text: string): string {
-  let t = text.trim();
-  let sign = "";
-  if (t.startsWith("-") || t.startsWith("+")) {
-    sign = t[0] === "-" ? "-" : "";
-    t = t.slice(1);
-  }
-  let [int = "", frac = ""] = t.split(".");
-  int = int.replace(/^0+(?=\d)/, "") || "0";
-  frac = frac.replace(/0+$/, "");
-  const body = frac ? `${int}.${frac}` : int;
-  return body === "0" ? "0" : sign + body;
-}
-
-function sameDecimal(text: string, value: number): boolean {
-  if (/[eE]/.test(text)) return true;
-  const normalized = normalizeDecimal(text);
-  if (!normalized.includes(".")) {
-    if (Number.isSafeInteger(value)) return true;
-    return BigInt(normalized) === BigInt(value);
-  }
-  const shortest = String(value);
-  return !/e/.test(shortest) && normalizeDecimal(shortest) === normalized;
+  return type === "FLOAT64" || type === "FLOAT" ? { value: parsed.value, exact: null } : parsed;
 }
 
 /** Exactly one row with one non-NULL numeric value, or a result-shape error naming what came back. */
