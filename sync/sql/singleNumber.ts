@@ -24,11 +24,12 @@ export function singleNumericCell(result: SqlRows): NumericValue {
     throw resultShapeError(`The query returns ${columns.length} columns (${names}${columns.length > 5 ? ", …" : ""}); it must return one numeric column.`);
   }
   const column = columns[0]!;
-  const label = `Column \`${column.name || "?column?"}\``;
+  const name = `\`${column.name || "?column?"}\``;
+  const label = `Column ${name}`;
   if (rows.length === 0) throw resultShapeError(`The query returned no rows; it must return exactly one row (${AGGREGATE_HINT}).`);
   if (rows.length > 1) throw resultShapeError(`The query returned more than one row; it must return exactly one row (${AGGREGATE_HINT}).`);
   const cell = rows[0]![0];
-  if (cell === null || cell === undefined) throw resultShapeError(`The query returned NULL in ${label}; wrap it in COALESCE(…, 0) if that means zero.`);
+  if (cell === null || cell === undefined) throw resultShapeError(`The query returned NULL in column ${name}; wrap it in COALESCE(…, 0) if that means zero.`);
   if (!column.numeric) throw resultShapeError(`${label} is ${column.typeName}; it must be a number (CAST it if needed).`);
   if (typeof cell === "number" || typeof cell === "bigint") return numberFromNative(cell, label);
   if (typeof cell === "string") return numberFromDecimalText(cell, label);
