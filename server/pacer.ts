@@ -20,6 +20,7 @@ import { UserRepository } from "../core/store/repositories/users.js";
 import type { Store } from "../core/store/store.js";
 import { createIntegrations, type Integrations } from "../sync/integrations.js";
 import { Scheduler } from "../sync/scheduler.js";
+import { closeAllSqlPools } from "../sync/sql/idlePools.js";
 import { createApp } from "./app.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -139,6 +140,8 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
         server.closeIdleConnections();
       });
       await scheduler?.stop();
+      // Database sessions opened for SQL connectors end with the process, not at their idle timeout.
+      await closeAllSqlPools();
       await connected.close();
     },
   };
