@@ -77,7 +77,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   if (config.PACER_DEV_AUTH) log.warn("dev sign-in is ON (PACER_DEV_AUTH): anyone reaching this server can sign in as a demo user");
   const authenticator = new Authenticator(entra, config.PACER_DEV_AUTH ? new DevTokenIssuer() : undefined);
   const users = new UserRepository(store);
-  const resolver = new CallerResolver(new OrganizationRepository(store), users);
+  const resolver = new CallerResolver(new OrganizationRepository(store), users, config.PACER_TENANT_ADMIN_ROLES);
   const okr = createOkrServices(store, { events: new EventBus((err, event) => log.error({ err, event }, "an event subscriber failed")) });
 
   const integrations = await createIntegrations({

@@ -1,6 +1,7 @@
 import type { OrganizationRepository, Organization } from "../store/repositories/organizations.js";
 import type { User, UserRepository } from "../store/repositories/users.js";
 import type { Principal } from "./principal.js";
+import { DEFAULT_TENANT_ADMIN_ROLES, isTenantAdminBy } from "./tenantAdmin.js";
 
 export interface Caller {
   principal: Principal;
@@ -8,6 +9,8 @@ export interface Caller {
   user: User;
   /** Shorthand for `org.tenantId`: pass it to every store call. */
   tenantId: string;
+  /** Sets the tenant's integration allow-list (see tenantAdmin.ts). */
+  tenantAdmin: boolean;
 }
 
 /** Refresh a user's profile at most this often, so reads don't turn into writes. */
@@ -18,6 +21,8 @@ export class CallerResolver {
   constructor(
     private readonly orgs: OrganizationRepository,
     private readonly users: UserRepository,
+    /** PACER_TENANT_ADMIN_ROLES: directory role template ids and app role values. */
+    private readonly tenantAdminRoles: readonly string[] = DEFAULT_TENANT_ADMIN_ROLES,
   ) {}
 
   async resolve(principal: Principal, now = new Date()): Promise<Caller> {
@@ -41,6 +46,7 @@ export class CallerResolver {
           },
           now,
         );
-    return { principal, org, user, tenantId };
+    const firstOwner = org.createdByOid === principal.oid && user.orgRole === "owner";
+    return { principal, org, user, tenantId, tenantAdmin: isTenantAdminBy({ roles: principal.roles, firstOwner }, this.tenantAdminRoles) };
   }
 }

@@ -3,6 +3,7 @@ import { jwtVerify, SignJWT } from "jose";
 import { unauthenticated } from "../errors/appError.js";
 import { describeJoseError } from "./entraTokenVerifier.js";
 import type { Principal, TokenVerifier } from "./principal.js";
+import { rolesFromClaims } from "./tenantAdmin.js";
 
 /** The demo organisation that dev sign-in lands in unless another tenant is asked for. */
 export const DEMO_TENANT_ID = "00000000-0000-4000-8000-0000000de000";
@@ -25,6 +26,8 @@ export class DevTokenIssuer implements TokenVerifier {
       oid: (identity.oid ?? DEMO_USER.oid).toLowerCase(),
       name: identity.name ?? (identity.oid ? "Dev user" : DEMO_USER.name),
       email: identity.email ?? (identity.oid ? undefined : DEMO_USER.email),
+      // Role claims as Entra names them, so tests can sign in as a Global Administrator or an app role holder.
+      ...(identity.roles ? { wids: identity.roles.directoryRoles, roles: identity.roles.appRoles } : {}),
     };
     return new SignJWT({ ...principal })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -43,6 +46,7 @@ export class DevTokenIssuer implements TokenVerifier {
         oid: String(payload.oid),
         name: typeof payload.name === "string" ? payload.name : undefined,
         email: typeof payload.email === "string" ? payload.email : undefined,
+        roles: rolesFromClaims(payload),
         via: "dev",
       };
     } catch (error) {

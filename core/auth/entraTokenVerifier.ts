@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { AppError, unauthenticated } from "../errors/appError.js";
 import type { Principal, TokenVerifier } from "./principal.js";
+import { rolesFromClaims } from "./tenantAdmin.js";
 
 export interface EntraVerifierOptions {
   /** OpenID configuration of the Entra authority (a sovereign cloud has its own). */
@@ -85,6 +86,7 @@ export class EntraTokenVerifier implements TokenVerifier {
       oid: String(payload.oid).toLowerCase(),
       name: claim("name"),
       email: claim("preferred_username") ?? claim("upn") ?? claim("email"),
+      roles: rolesFromClaims(payload),
       via: "entra",
     };
   }

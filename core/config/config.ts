@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_TENANT_ADMIN_ROLES } from "../auth/tenantAdmin.js";
 
 /**
  * Every setting Pacer reads, parsed once at start-up from the environment (and an optional
@@ -38,6 +39,20 @@ const secretKeys = z
     return keys.map((key) => Buffer.from(key, "base64"));
   })
   .optional();
+
+/** Directory role template ids (GUIDs, matched against `wids`) and app role values (matched against `roles`). */
+const tenantAdminRoles = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    if (value === "") return [...DEFAULT_TENANT_ADMIN_ROLES];
+    const roles = value.split(",").map((part) => part.trim());
+    roles.forEach((role, index) => {
+      if (!/^[^\s,]+$/.test(role)) ctx.addIssue({ code: "custom", message: `entry ${index + 1} must be a role template id or an app role value (no spaces)` });
+    });
+    return roles;
+  })
+  .default(() => [...DEFAULT_TENANT_ADMIN_ROLES]);
 
 export const envSchema = z
   .object({
@@ -86,6 +101,8 @@ export const envSchema = z
       .default("https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"),
     PACER_AUTH_V1_ISSUER: z.string().trim().min(1).default("https://sts.windows.net/{tenantid}/"),
     PACER_AUTH_REQUIRED_SCOPE: z.string().trim().min(1).default("access_as_user"),
+    /** Who sets a tenant's integration allow-list (core/auth/tenantAdmin.ts). */
+    PACER_TENANT_ADMIN_ROLES: tenantAdminRoles,
     PACER_ALLOWED_TENANTS: z
       .string()
       .trim()

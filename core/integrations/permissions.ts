@@ -4,14 +4,14 @@ import type { Connection, OrgIntegrations } from "./model.js";
 
 /**
  * Who may do what with integrations:
- * - the tenant admin sets the allow-list. Pacer's tokens carry no Entra directory role yet, so the
- *   tenant admin is the organisation's first owner (the person who first signed in);
+ * - the tenant admin sets the allow-list: whoever holds a directory or app role listed in
+ *   PACER_TENANT_ADMIN_ROLES, or the organisation's first owner when the tokens carry no role
+ *   claims (core/auth/tenantAdmin.ts; decided once per request by the CallerResolver);
  * - org owners and admins enable, disable and manage integrations and every connection;
  * - members create connections only when the organisation allows it, and edit their own;
  * - a private connection is visible to its creator only (admins see it exists, to remove it).
  */
-export const isTenantAdmin = (caller: Pick<Caller, "org" | "principal" | "user">) =>
-  caller.org.createdByOid === caller.principal.oid && caller.user.orgRole === "owner";
+export const isTenantAdmin = (caller: Pick<Caller, "tenantAdmin">) => caller.tenantAdmin;
 
 export const isIntegrationAdmin = (actor: Pick<Actor, "orgRole">) => actor.orgRole === "owner" || actor.orgRole === "admin";
 

@@ -3,6 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
+import type { TokenRoles } from "../../core/auth/tenantAdmin.js";
 import { parseConfig } from "../../core/config/config.js";
 import { createLogger } from "../../core/log/logger.js";
 import { Store } from "../../core/store/store.js";
@@ -29,6 +30,8 @@ export interface DevIdentity {
   oid?: string;
   name?: string;
   email?: string;
+  /** Puts `wids` and `roles` claims in the token, as an Entra app registration that emits them would. */
+  roles?: TokenRoles;
 }
 
 /** A real Pacer process-in-process on a free loopback port, with dev sign-in, on a fresh database. */

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GLOBAL_ADMINISTRATOR } from "../../../core/auth/tenantAdmin.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 
 /**
@@ -115,6 +116,21 @@ describe("Teams SSO tokens", () => {
     const body = (await response.json()) as { error: { id: string; message: string } };
     expect(body.error.id).toBe("unauthenticated");
     expect(body.error.message.length).toBeGreaterThan(10);
+  });
+
+  it("reads directory roles (wids) and app roles (roles) into who may set the integration allow-list", async () => {
+    const tenantAdmin = async (claims: Record<string, unknown>) => {
+      const response = await pacer.request("/api/v1/integrations", { headers: { authorization: `Bearer ${await token(claims)}` } });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { you: { tenantAdmin: boolean } }).you.tenantAdmin;
+    };
+    const colleague = "a1b2c3d4-0000-4000-8000-000000000002";
+    // OID is the organisation's first owner (first test): without role claims it stands in, with them it does not.
+    expect(await tenantAdmin({})).toBe(true);
+    expect(await tenantAdmin({ wids: ["b79fbf4d-3ef9-4689-8143-76b194e85509"] })).toBe(false);
+    expect(await tenantAdmin({ oid: colleague })).toBe(false);
+    expect(await tenantAdmin({ oid: colleague, wids: [GLOBAL_ADMINISTRATOR] })).toBe(true);
+    expect(await tenantAdmin({ oid: colleague, roles: ["Pacer.TenantAdmin"] })).toBe(true);
   });
 
   it("refuses requests without a token, and dev tokens when dev sign-in is off", async () => {
