@@ -19,6 +19,7 @@ describe("allow-list, KR alignment and comment edit / delete (browser, dev sign-
   const targetTitle = `E2E target ${tag}`;
   let krId = "";
   let targetId = "";
+  let secondKrId = "";
 
   beforeAll(async () => {
     assertTabBuilt();
@@ -34,6 +35,7 @@ describe("allow-list, KR alignment and comment edit / delete (browser, dev sign-
     const source = await create(`E2E source ${tag}`, [{ title: `E2E KR ${tag}`, measurement: { kind: "percent" } }]);
     krId = source.keyResults[0]!.id;
     targetId = (await create(targetTitle, [])).id;
+    secondKrId = (await create(`E2E second ${tag}`, [{ title: `E2E second KR ${tag}`, measurement: { kind: "percent" } }])).keyResults[0]!.id;
     // Aligned to the KR: aligning the KR to it would be a loop.
     await create(`E2E loop ${tag}`, [], [{ type: "keyResult", id: krId }]);
 
@@ -99,4 +101,37 @@ describe("allow-list, KR alignment and comment edit / delete (browser, dev sign-
     expect(await feed.getByText(`thought ${tag}`).count()).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 10_000);
+
+  it("edits every parent of a KR: adds a second one, then removes the first; both kept after a reload", async () => {
+    const parentsOf = async () =>
+      ((await (await pacer.request(`/api/v1/key-results/${krId}`, { as: { oid: DEMO_USER.oid, name: DEMO_USER.name } })).json()) as { parents: unknown[] }).parents;
+    await page.goto(`${pacer.url}/tab/#/kr/${krId}`);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    let dialog = page.getByTestId("kr-dialog");
+    await expect.poll(() => dialog.getByLabel("Aligned to", { exact: true }).inputValue()).toBe(`objective:${targetId}`);
+    await dialog.getByRole("button", { name: "Align to another" }).click();
+    // The second picker does not offer what the first already has.
+    expect(await dialog.getByLabel("Also aligned to").locator(`option[value="objective:${targetId}"]`).count()).toBe(0);
+    await dialog.getByLabel("Also aligned to").selectOption({ label: `Key result: E2E second KR ${tag}` });
+    await screenshot(page, "kr-two-parents");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await parentsOf()).toEqual([
+      { type: "objective", id: targetId },
+      { type: "keyResult", id: secondKrId },
+    ]);
+
+    await page.reload();
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    dialog = page.getByTestId("kr-dialog");
+    await expect.poll(() => dialog.getByLabel("Also aligned to").inputValue()).toBe(`keyResult:${secondKrId}`);
+    expect(await dialog.getByLabel("Aligned to", { exact: true }).inputValue()).toBe(`objective:${targetId}`);
+    await dialog.getByRole("button", { name: "Remove alignment 1" }).click();
+    await expect.poll(() => dialog.getByLabel("Aligned to", { exact: true }).inputValue()).toBe(`keyResult:${secondKrId}`);
+    expect(await dialog.getByRole("button", { name: "Remove alignment 1" }).count()).toBe(0);
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await parentsOf()).toEqual([{ type: "keyResult", id: secondKrId }]);
+    expect(pageErrors).toEqual([]);
+  }, 15_000);
 });

@@ -1,4 +1,4 @@
-import { Field, Input, Radio, RadioGroup, Select, Textarea, makeStyles, tokens } from "@fluentui/react-components";
+import { Button, Field, Input, Radio, RadioGroup, Select, Textarea, makeStyles, tokens } from "@fluentui/react-components";
 import { useEffect, useState } from "react";
 import { ApiRequestError } from "../api.js";
 import { kindLabel } from "../format.js";
@@ -9,7 +9,13 @@ import { personOptions } from "./selectOptions.js";
 
 const useStyles = makeStyles({
   row: { display: "flex", gap: tokens.spacingHorizontalM, flexWrap: "wrap", "& > *": { flex: "1 1 120px" } },
+  parent: { display: "grid", gridTemplateColumns: "minmax(0, 1fr) auto", gap: tokens.spacingHorizontalS, alignItems: "end", "& > *": { minWidth: 0 } },
+  // A long objective title must not push the select past the dialog (or under the Remove button).
+  fill: { width: "100%", minWidth: 0 },
 });
+
+/** The API's limit on a KR's parents. */
+const MAX_PARENTS = 20;
 
 interface Props {
   objectiveId: string;
@@ -37,8 +43,9 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
   const [direction, setDirection] = useState<"above" | "below">(m?.kind === "kpi" ? m.direction : "above");
   const [unit, setUnit] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? (m.unit ?? "") : "");
   const [decimals, setDecimals] = useState(m && (m.kind === "metric" || m.kind === "kpi") ? str(m.decimals) : "0");
-  const firstParent = keyResult?.parents[0];
-  const [parent, setParent] = useState(firstParent ? `${firstParent.type}:${firstParent.id}` : "");
+  // Every parent as "type:id", one select each; "" is a row not (yet) aligned.
+  const [parents, setParents] = useState<string[]>(() => (keyResult?.parents.length ? keyResult.parents.map((p) => `${p.type}:${p.id}`) : [""]));
+  const setParentAt = (i: number, value: string) => setParents((list) => list.map((v, j) => (j === i ? value : v)));
   // What it may align to: the objectives of the same period in the organisation, and their KRs.
   const [alignable, setAlignable] = useState<Objective[] | undefined>();
   useEffect(() => {
@@ -98,9 +105,11 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
   const save = () =>
     submit(
       async () => {
-        const [ptype, pid] = parent ? (parent.split(":") as ["objective" | "keyResult", string]) : [];
         const body = {
-          parents: [...(ptype && pid ? [{ type: ptype, id: pid }] : []), ...(keyResult?.parents.slice(1) ?? [])],
+          parents: [...new Set(parents.filter(Boolean))].map((v) => {
+            const [type, id] = v.split(":") as ["objective" | "keyResult", string];
+            return { type, id };
+          }),
           title: title.trim(),
           description: description.trim(),
           ownerUserId: ownerUserId || null,
@@ -199,24 +208,46 @@ export function KeyResultDialog({ objectiveId, keyResult, onClose, onSaved }: Pr
           <Input value={weight} onChange={(_, d) => setWeight(d.value)} inputMode="decimal" name="weight" />
         </Field>
       </div>
-      <Field label="Aligned to" hint="An objective or key result of the same period this one contributes to" validationMessage={fieldError(fieldErrors, "parents", "parents.0.id", "parents.0.type")}>
-        <Select value={parent} onChange={(_, d) => setParent(d.value)} name="parent" disabled={!alignable}>
-          <option value="">{alignable ? "Not aligned" : "Loading…"}</option>
-          {parent && alignable && !nameOf(parent.split(":")[1]!) && <option value={parent}>(not in this period)</option>}
-          {(alignable ?? []).map((o) => (
-            <optgroup key={o.id} label={o.title}>
-              {o.id !== objectiveId && <option value={`objective:${o.id}`}>Objective: {o.title}</option>}
-              {o.keyResults
-                .filter((k) => k.id !== keyResult?.id)
-                .map((k) => (
-                  <option key={k.id} value={`keyResult:${k.id}`}>
-                    Key result: {k.title}
-                  </option>
+      {parents.map((value, i) => {
+        const others = parents.filter((_, j) => j !== i);
+        const free = (v: string) => v === value || !others.includes(v);
+        return (
+          <div className={s.parent} key={i} data-testid="kr-parent">
+            <Field
+              label={i === 0 ? "Aligned to" : "Also aligned to"}
+              hint={parents.length === 1 ? "Objectives or key results of the same period this one contributes to" : undefined}
+              validationMessage={fieldError(fieldErrors, ...(i === 0 ? ["parents"] : []), `parents.${i}`, `parents.${i}.id`, `parents.${i}.type`)}
+            >
+              <Select value={value} onChange={(_, d) => setParentAt(i, d.value)} name={`parent-${i}`} disabled={!alignable} className={s.fill} select={{ className: s.fill }}>
+                <option value="">{alignable ? "Not aligned" : "Loading…"}</option>
+                {value && alignable && !nameOf(value.split(":")[1]!) && <option value={value}>(not in this period)</option>}
+                {(alignable ?? []).map((o) => (
+                  <optgroup key={o.id} label={o.title}>
+                    {o.id !== objectiveId && free(`objective:${o.id}`) && <option value={`objective:${o.id}`}>Objective: {o.title}</option>}
+                    {o.keyResults
+                      .filter((k) => k.id !== keyResult?.id && free(`keyResult:${k.id}`))
+                      .map((k) => (
+                        <option key={k.id} value={`keyResult:${k.id}`}>
+                          Key result: {k.title}
+                        </option>
+                      ))}
+                  </optgroup>
                 ))}
-            </optgroup>
-          ))}
-        </Select>
-      </Field>
+              </Select>
+            </Field>
+            {parents.length > 1 && (
+              <Button appearance="subtle" onClick={() => setParents((list) => list.filter((_, j) => j !== i))} aria-label={`Remove alignment ${i + 1}`}>
+                Remove
+              </Button>
+            )}
+          </div>
+        );
+      })}
+      <div>
+        <Button size="small" appearance="subtle" onClick={() => setParents((list) => [...list, ""])} disabled={!alignable || parents.includes("") || parents.length >= MAX_PARENTS}>
+          Align to another
+        </Button>
+      </div>
     </FormDialog>
   );
 }
