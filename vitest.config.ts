@@ -20,7 +20,8 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["tests/support/globalFerretDb.ts"],
+          // Real FerretDB for Pacer's store; real PostgreSQL and MariaDB for the SQL connectors.
+          globalSetup: ["tests/support/globalFerretDb.ts", "tests/support/globalSqlServers.ts"],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
