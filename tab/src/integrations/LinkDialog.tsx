@@ -228,7 +228,11 @@ export default function LinkDialog(props: {
                           <MessageBarTitle>
                             {"tasks" in preview ? `${preview.tasks.length} tasks, progress now ${Math.round(preview.progress)} %` : `Value now: ${preview.value.toLocaleString()}`}
                           </MessageBarTitle>
-                          {preview.details ?? ""}
+                          {preview.details && (
+                            <Text block data-testid="preview-details">
+                              {preview.details}
+                            </Text>
+                          )}
                         </MessageBarBody>
                       </MessageBar>
                     )}

@@ -1,4 +1,4 @@
-import { Checkbox, Field, Input, Select, Textarea } from "@fluentui/react-components";
+import { Checkbox, Field, Input, Select, Textarea, makeStyles, tokens } from "@fluentui/react-components";
 import type { FieldErrors } from "../forms/formKit.js";
 import { asObjectSchema, type JsonSchemaProperty, type ObjectSchema } from "./types.js";
 
@@ -68,6 +68,9 @@ export function toPayload(schemaJson: Record<string, unknown> | undefined, value
   return { payload, errors };
 }
 
+// On the <textarea> itself: Fluent sets the font there, so a style on the Textarea's root is overridden.
+const useStyles = makeStyles({ code: { fontFamily: tokens.fontFamilyMonospace } });
+
 export function SchemaForm(props: {
   schema: Record<string, unknown> | undefined;
   values: FormValues;
@@ -79,6 +82,7 @@ export function SchemaForm(props: {
   hidden?: string[];
   disabled?: boolean;
 }) {
+  const s = useStyles();
   const schema = asObjectSchema(props.schema);
   const set = (name: string, value: string | boolean) => props.onChange({ ...props.values, [name]: value });
   return (
@@ -125,7 +129,7 @@ export function SchemaForm(props: {
                 disabled={props.disabled}
                 autoComplete="off"
                 spellCheck={false}
-                style={props.secret ? undefined : { fontFamily: "monospace" }}
+                textarea={props.secret ? undefined : { className: s.code }}
               />
             </Field>
           );

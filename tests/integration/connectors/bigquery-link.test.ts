@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery/serviceAccountKey.js";
+import { simulateDryRun, simulateJobsQuery, simulateToken } from "../../fixtures/bigquery/answers.js";
 
 /**
  * The "bigquery" connector through Pacer's real HTTP link flow: enable, test and create a
@@ -15,12 +12,7 @@ import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery
  * last value, and a link whose connection was deleted. Google is simulated with nock (fixtures in
  * tests/fixtures/bigquery); the loopback Pacer server stays reachable.
  */
-const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/bigquery");
-const fixture = (name: string) => JSON.parse(readFileSync(path.join(fixturesDir, `${name}.json`), "utf8")) as { doc: string; status: number; body: Record<string, any> };
-
-const API = "https://bigquery.googleapis.com";
 const PROJECT = BIGQUERY_PROJECT;
-const BASE = `/bigquery/v2/projects/${PROJECT}`;
 
 let pacer: TestPacer;
 let api: ReturnType<typeof apiClient>;
@@ -35,17 +27,6 @@ const ok = (reply: Reply, status = 200) => {
   return reply.body;
 };
 
-const token = () => nock("https://oauth2.googleapis.com").post("/token").reply(200, fixture("token").body);
-function dryRun(statementType = "SELECT") {
-  const answer = fixture("dryrun-select");
-  answer.body.statistics.query.statementType = statementType;
-  if (statementType !== "SELECT") delete answer.body.statistics.query.schema;
-  return nock(API).post(`${BASE}/jobs`).query({ prettyPrint: "false" }).reply(answer.status, answer.body);
-}
-const jobsQuery = (name: string) => {
-  const answer = fixture(name);
-  return nock(API).post(`${BASE}/queries`).query({ prettyPrint: "false" }).reply(answer.status, answer.body);
-};
 const config = { projectId: PROJECT, location: "US" };
 const query = "SELECT COUNT(*) AS signups FROM `pacer-analytics.shop.signups`";
 
@@ -69,8 +50,8 @@ guardNock("Google");
 describe("BigQuery through the HTTP link flow", () => {
   it("an admin enables BigQuery, tests and creates a connection (the key is never returned)", async () => {
     ok(await api(owner, "POST", "/integrations/bigquery/enable", {}));
-    token();
-    dryRun();
+    simulateToken();
+    simulateDryRun();
     const test = ok(await api(owner, "POST", "/integrations/bigquery/connections/test", { config, secrets: { serviceAccountKey } }));
     expect(test).toMatchObject({ ok: true, errorType: null });
     expect(test.message).toContain(`Connected to BigQuery project ${PROJECT} (location US) as pacer-reader@`);
@@ -89,31 +70,30 @@ describe("BigQuery through the HTTP link flow", () => {
   });
 
   it("preview refuses DML with the reason, then previews a SELECT's value and bytes", async () => {
-    token();
-    dryRun("DELETE");
+    simulateToken();
+    simulateDryRun("DELETE");
     const refused = await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query: "DELETE FROM shop.signups WHERE TRUE" } });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ id: "source_error", details: { type: "config" } });
     expect(refused.body.error.message).toMatch(/DML statement \(DELETE\)/);
 
-    token();
-    dryRun();
-    jobsQuery("query-complete");
+    simulateToken();
+    simulateDryRun();
+    simulateJobsQuery("query-complete");
     const preview = ok(await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query } }));
     expect(preview).toMatchObject({ value: 42, details: "Dry run would scan 1.2 MB (limit 1 GB); scanned 1.2 MB, billed 10.5 MB" });
   });
 
   it("saves the link, refreshes it, and keeps the last value when BigQuery then denies access", async () => {
     ok(await api(owner, "PUT", `/key-results/${keyResultId}/link`, { connectionId, source: { query } }));
-    token();
-    dryRun();
-    jobsQuery("query-complete");
+    simulateToken();
+    simulateDryRun();
+    simulateJobsQuery("query-complete");
     const refreshed = ok(await api(owner, "POST", `/key-results/${keyResultId}/link/refresh`));
     expect(refreshed).toMatchObject({ ok: true, value: 42 });
 
-    token();
-    const denied = fixture("error-access-denied");
-    nock(API).post(`${BASE}/jobs`).query(true).reply(denied.status, denied.body);
+    simulateToken();
+    simulateDryRun("error-access-denied");
     const failed = await api(owner, "POST", `/key-results/${keyResultId}/link/refresh`);
     expect(failed.status).toBe(422);
     expect(failed.body.error.message).toMatch(/lacks the `bigquery\.jobs\.create` permission/);
