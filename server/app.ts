@@ -4,6 +4,7 @@ import express, { type Express } from "express";
 import type { PacerBot } from "../bot/pacerBot.js";
 import type { Authenticator } from "../core/auth/authenticator.js";
 import type { CallerResolver } from "../core/auth/callerResolver.js";
+import type { SecretKeyUsage } from "../core/integrations/secretResealer.js";
 import type { Logger } from "../core/log/logger.js";
 import type { OkrServices } from "../core/okr/okrService.js";
 import type { PowerBiService } from "../core/powerbi/powerBiService.js";
@@ -44,6 +45,8 @@ export interface AppDeps {
   tabDir: string;
   /** The Teams bot (POST /api/messages); absent on a sync-only process. */
   bot?: PacerBot | undefined;
+  /** Secrets still under old or missing keys, as of the last re-seal pass (processes that run sync). */
+  secretKeys?: (() => SecretKeyUsage | undefined) | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -57,7 +60,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get("/readyz", async (_req, res) => {
     const readiness = await deps.store.readiness();
-    if (readiness.ready) res.json({ status: "ready" });
+    const keys = deps.secretKeys?.();
+    const secrets = keys && { underOldKeys: keys.underOldKeys, unopenable: keys.unopenable, checkedAt: keys.checkedAt };
+    if (readiness.ready) res.json({ status: "ready", ...(secrets ? { secrets } : {}) });
     else res.status(503).json({ status: "unavailable", reason: readiness.reason });
   });
 

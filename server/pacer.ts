@@ -8,12 +8,13 @@ import { CallerResolver } from "../core/auth/callerResolver.js";
 import { DevTokenIssuer } from "../core/auth/devTokens.js";
 import { EntraTokenVerifier } from "../core/auth/entraTokenVerifier.js";
 import type { Config } from "../core/config/config.js";
-import { devSecretKey, SecretBox } from "../core/crypto/secretBox.js";
+import { secretBoxFor, type SecretBox } from "../core/crypto/secretBox.js";
 import { EventBus } from "../core/events.js";
 import type { Logger } from "../core/log/logger.js";
 import { ensureDemoOrganization } from "../core/okr/demo/demoOrganization.js";
 import { createOkrServices, type OkrServices } from "../core/okr/okrService.js";
 import { createPowerBiService } from "../core/powerbi/powerBiService.js";
+import { resealAndReport } from "../core/integrations/secretResealer.js";
 import { connectStore } from "../core/store/connectStore.js";
 import { OrganizationRepository } from "../core/store/repositories/organizations.js";
 import { UserRepository } from "../core/store/repositories/users.js";
@@ -60,7 +61,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     });
 
   if (!config.PACER_SECRET_KEY) log.warn("PACER_SECRET_KEY is unset: using a generated development key from the data folder");
-  const secrets = new SecretBox(config.PACER_SECRET_KEY ?? [await devSecretKey(config.dataDir)]);
+  const secrets = await secretBoxFor(config.PACER_SECRET_KEY, config.dataDir);
 
   const web = config.PACER_ROLE !== "sync";
   const runsSync = config.PACER_ROLE !== "web";
@@ -103,6 +104,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     okr,
     integrations,
     powerbi: createPowerBiService(store, okr),
+    secretKeys: runsSync ? () => integrations.service.resealer.lastUsage : undefined,
     clientId: config.AAD_APP_CLIENT_ID,
     tabDir: path.join(repoRoot, "tab", "dist"),
     bot: web ? bot : undefined,
@@ -114,7 +116,14 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
   const port = (server.address() as AddressInfo).port;
 
   let scheduler: Scheduler | undefined;
+  let resealing: Promise<unknown> | undefined;
   if (runsSync) {
+    // After a key rotation, secrets under old keys move to the first key, so the old one can go.
+    resealing = prepared
+      .then(() => resealAndReport(integrations.service.resealer, log.child({ component: "reseal" }), { signal: abortPrepare.signal }))
+      .catch((error: unknown) => {
+        if (!abortPrepare.signal.aborted) log.error({ err: error }, "the re-seal pass failed; it runs again at the next start (or: npm run reseal)");
+      });
     scheduler = new Scheduler(store, log.child({ component: "scheduler" }));
     scheduler.register(integrations.engine.job());
     for (const job of bot.jobs()) scheduler.register(job);
@@ -134,6 +143,7 @@ export async function startPacer(config: Config, log: Logger): Promise<RunningPa
     bot,
     async close() {
       abortPrepare.abort();
+      await resealing;
       bot?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

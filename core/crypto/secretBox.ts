@@ -16,13 +16,16 @@ const keyId = (key: Buffer) => createHash("sha256").update(key).digest("hex").sl
 
 /**
  * Encrypts connection secrets at rest. The first key seals; every key opens, so rotating means
- * putting the new key first in PACER_SECRET_KEY, re-sealing (`needsResealing`), then dropping the
- * old one. `context` (e.g. tenant and connection id) is bound as additional data, so a sealed
- * value copied onto another record does not open.
+ * putting the new key first in PACER_SECRET_KEY, re-sealing (`needsResealing`; the sync role and
+ * `npm run reseal` do it for every stored secret), then dropping the old one. `context` (e.g.
+ * tenant and connection id) is bound as additional data, so a sealed value copied onto another
+ * record does not open.
  */
 export class SecretBox {
   private readonly keys: Map<string, Buffer>;
   private readonly current: { kid: string; key: Buffer };
+  /** The key ids in PACER_SECRET_KEY order: `keyIds[0]` seals. */
+  readonly keyIds: string[];
 
   constructor(keys: Buffer[]) {
     const [first] = keys;
@@ -30,6 +33,7 @@ export class SecretBox {
     for (const key of keys) if (key.length !== 32) throw new Error("SecretBox keys are 32 bytes");
     this.keys = new Map(keys.map((key) => [keyId(key), key]));
     this.current = { kid: keyId(first), key: first };
+    this.keyIds = keys.map(keyId);
   }
 
   seal(plaintext: string, context: string): SealedSecret {
@@ -52,6 +56,16 @@ export class SecretBox {
   needsResealing(sealed: SealedSecret): boolean {
     return sealed.kid !== this.current.kid;
   }
+
+  /** False when the sealing key is no longer configured: the secret is lost unless that key comes back. */
+  canOpen(sealed: SealedSecret): boolean {
+    return this.keys.has(sealed.kid);
+  }
+}
+
+/** The box for PACER_SECRET_KEY's keys, or for the development key when it is unset (see below). */
+export async function secretBoxFor(keys: Buffer[] | undefined, dataDir: string): Promise<SecretBox> {
+  return new SecretBox(keys ?? [await devSecretKey(dataDir)]);
 }
 
 /**

@@ -7,6 +7,12 @@ export const integrationNotAllowed = (name: string) =>
   new AppError("integration_not_allowed", 403, `${name} is not on this tenant's allow-list; the tenant admin can allow it.`);
 export const integrationDisabled = (name: string) =>
   new AppError("integration_disabled", 409, `${name} is not enabled in this organisation; an org owner or admin can enable it.`);
+export const secretsUnreadable = () =>
+  new AppError(
+    "secrets_unreadable",
+    409,
+    "This connection's secrets were encrypted with a key that is no longer in PACER_SECRET_KEY; put that key back (after the first), or enter the secrets again.",
+  );
 export const connectionRemoved = () => new AppError("connection_removed", 409, "The link's connection was removed; pick another connection.");
 export const linkPaused = (why: string) => new AppError("link_paused", 409, `The link is paused (${why.replaceAll("_", " ")}).`);
 export const notLinked = (what: "keyResult" | "project" = "keyResult") =>

@@ -16,12 +16,14 @@ import {
   objectiveNotLinkable,
   linkPaused,
   notLinked,
+  secretsUnreadable,
   sourceError,
 } from "./errors.js";
 import type { IntegrationStore } from "./integrationStore.js";
-import { type AllowListMode, type Connection, type KrLink, type LinkTarget, type OrgIntegrations, type PausedReason, type Visibility } from "./model.js";
+import { connectionSecretContext, type AllowListMode, type Connection, type KrLink, type LinkTarget, type OrgIntegrations, type PausedReason, type Visibility } from "./model.js";
 import { canCreateConnection, canEditConnection, canSeeConnection, canUseConnection, isIntegrationAdmin, isTenantAdmin } from "./permissions.js";
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, sourceKey } from "./schedule.js";
+import { SecretResealer } from "./secretResealer.js";
 
 export interface CatalogueEntry {
   definition: ConnectorDefinition;
@@ -60,13 +62,18 @@ export const hashPushToken = (token: string) => createHash("sha256").update(toke
 
 /** Per-organisation integration rules: allow-list, enable/disable, connections, KR links. */
 export class IntegrationService {
+  /** Moves secrets to the newest key: one connection as it is opened, or all of them in a pass. */
+  readonly resealer: SecretResealer;
+
   constructor(
     readonly store: IntegrationStore,
     readonly registry: ConnectorRegistry,
     private readonly secrets: SecretBox,
     private readonly okr: OkrServices,
     private readonly options: { defaultIntervalMinutes?: number; now?: () => Date } = {},
-  ) {}
+  ) {
+    this.resealer = new SecretResealer(store.connections, secrets);
+  }
 
   /**
    * Set at wiring time (sync/integrations.ts): renews a connection's sign-in before it is used
@@ -246,7 +253,7 @@ export class IntegrationService {
   private seal(tenantId: string, connectionId: string, secrets: Record<string, unknown>): Pick<Connection, "sealedSecrets" | "secretNames"> {
     const names = Object.keys(secrets).filter((k) => secrets[k] !== undefined && secrets[k] !== null && secrets[k] !== "");
     return {
-      sealedSecrets: names.length ? this.secrets.seal(JSON.stringify(secrets), `${tenantId}/${connectionId}`) : null,
+      sealedSecrets: names.length ? this.secrets.seal(JSON.stringify(secrets), connectionSecretContext(tenantId, connectionId)) : null,
       secretNames: names.sort(),
     };
   }
@@ -304,15 +311,11 @@ export class IntegrationService {
   /** Opens the secrets (re-sealing under the newest key after a rotation). */
   async openSecrets(connection: Connection): Promise<Record<string, unknown>> {
     if (!connection.sealedSecrets) return {};
-    const context = `${connection.tenantId}/${connection._id}`;
-    const secrets = JSON.parse(this.secrets.open(connection.sealedSecrets, context)) as Record<string, unknown>;
-    if (this.secrets.needsResealing(connection.sealedSecrets)) {
-      await this.store.connections.raw.updateOne(
-        { _id: connection._id, tenantId: connection.tenantId },
-        { $set: { sealedSecrets: this.secrets.seal(JSON.stringify(secrets), context) } },
-      );
-    }
-    return secrets;
+    if (!this.secrets.canOpen(connection.sealedSecrets)) throw secretsUnreadable();
+    const plaintext = this.secrets.open(connection.sealedSecrets, connectionSecretContext(connection.tenantId, connection._id));
+    // Guarded: a token refresh or an edit meanwhile wins, and the next open or pass re-seals.
+    if (this.secrets.needsResealing(connection.sealedSecrets)) await this.resealer.reseal(connection, plaintext);
+    return JSON.parse(plaintext) as Record<string, unknown>;
   }
 
   /**

@@ -32,6 +32,9 @@ export interface OrgIntegrations extends TenantDocument {
 
 export type Visibility = "shared" | "private";
 
+/** Bound to a connection's sealed secrets as additional data: a sealed value copied elsewhere does not open. */
+export const connectionSecretContext = (tenantId: string, connectionId: string) => `${tenantId}/${connectionId}`;
+
 export interface Connection extends TenantDocument {
   integrationId: string;
   name: string;
@@ -39,7 +42,7 @@ export interface Connection extends TenantDocument {
   createdBy: string | null;
   /** Validated by the connector's `connectionConfig` schema; never holds secrets. */
   config: Record<string, unknown>;
-  /** The connector's `secrets` object as JSON, sealed with context `${tenantId}/${connectionId}`. */
+  /** The connector's `secrets` object as JSON, sealed with `connectionSecretContext`. */
   sealedSecrets: SealedSecret | null;
   /** Names of the secrets that are set, so a form can say "set" without ever seeing them. */
   secretNames: string[];

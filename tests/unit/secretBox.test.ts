@@ -36,4 +36,14 @@ describe("SecretBox", () => {
     expect(rotated.needsResealing(after)).toBe(false);
     expect(() => new SecretBox([newKey]).open(before, "ctx")).toThrow(/no longer in PACER_SECRET_KEY/);
   });
+
+  it("names its keys in PACER_SECRET_KEY order and tells which secrets it can no longer open", () => {
+    const before = new SecretBox([oldKey]).seal("s3cret", "ctx");
+    const rotated = new SecretBox([newKey, oldKey]);
+    expect(rotated.keyIds).toHaveLength(2);
+    expect(rotated.keyIds[1]).toBe(before.kid);
+    expect(rotated.seal("x", "ctx").kid).toBe(rotated.keyIds[0]);
+    expect(rotated.canOpen(before)).toBe(true);
+    expect(new SecretBox([newKey]).canOpen(before)).toBe(false);
+  });
 });
