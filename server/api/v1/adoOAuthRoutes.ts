@@ -10,6 +10,19 @@ const notConfigured = () =>
 /** Authenticated: where to send the browser to sign in for an Entra connection. */
 export function adoOAuthRoutes(oauth: AdoOAuth | undefined, api: ApiDescription): Router {
   const router = Router();
+  // Lets the connection form offer Entra sign-in only where it works, before anything is saved.
+  operation(
+    router,
+    api,
+    {
+      method: "get",
+      path: "/integrations/azuredevops/oauth",
+      tag: "Connections",
+      summary: "Whether Microsoft Entra ID sign-in for Azure DevOps is set up on this Pacer (PACER_ADO_CLIENT_ID)",
+      response: z.object({ configured: z.boolean(), message: z.string().nullable() }),
+    },
+    async () => ({ configured: oauth !== undefined, message: oauth ? null : notConfigured().message }),
+  );
   operation(
     router,
     api,

@@ -1,13 +1,18 @@
-import { Button, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, makeStyles, tokens } from "@fluentui/react-components";
-import { useState } from "react";
+import { Button, Caption1, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, makeStyles, tokens } from "@fluentui/react-components";
+import { useEffect, useState } from "react";
 import { ApiRequestError, errorMessage } from "../api.js";
 import type { FieldErrors } from "../forms/formKit.js";
 import { useSession } from "../session.js";
+import { signInWithEntra } from "./entraSignIn.js";
 import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
 import { hasFields, type Connection, type Integration, type TestResult } from "./types.js";
 
 /** Secrets the form never asks for: Azure DevOps' Entra tokens are written by the sign-in flow, not typed. */
 export const hiddenSecrets: Record<string, string[]> = { azuredevops: ["accessToken", "refreshToken", "expiresAt"] };
+
+/** Azure DevOps signs in with a personal access token (typed) or Microsoft Entra ID (a sign-in window): config field `auth`. */
+const SIGN_IN_CHOICE = "azuredevops";
+type EntraSetup = { configured: boolean; message: string | null };
 
 const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
@@ -17,13 +22,15 @@ const useStyles = makeStyles({
 /**
  * Create or edit a connection: name, shared / private, the connector's config and secrets forms.
  * **Test connection** runs the connector's test with what is typed (nothing is saved); a new
- * connection is saved only after a test (a failed one needs "Save anyway").
+ * connection is saved only after a test (a failed one needs "Save anyway"). An Azure DevOps
+ * connection set to Microsoft Entra ID is saved first, then signed in; the test follows the sign-in.
  */
 export function ConnectionEditor(props: { integration: Integration; connection?: Connection; onSaved: (c: Connection) => void; onCancel?: () => void }) {
   const s = useStyles();
-  const { api } = useSession();
+  const { api, host } = useSession();
   const { integration, connection } = props;
   const hidden = hiddenSecrets[integration.id] ?? [];
+  const choosesSignIn = integration.id === SIGN_IN_CHOICE;
   const [name, setName] = useState(connection?.name ?? "");
   const [visibility, setVisibility] = useState<"shared" | "private">(connection?.visibility ?? "shared");
   const [config, setConfig] = useState<FormValues>(() => initialValues(integration.schemas.connectionConfig, connection?.config));
@@ -31,7 +38,17 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | undefined>();
   const [test, setTest] = useState<TestResult | undefined>();
-  const [busy, setBusy] = useState<"test" | "save" | undefined>();
+  const [busy, setBusy] = useState<"test" | "save" | "signin" | undefined>();
+  const [entraSetup, setEntraSetup] = useState<EntraSetup | undefined>();
+  /** Saved for an Entra sign-in that has not succeeded yet: signing in again must not create a second one. */
+  const [pending, setPending] = useState<Connection | undefined>();
+  const [signInPage, setSignInPage] = useState<string | undefined>();
+  const entra = choosesSignIn && config.auth === "entra";
+
+  useEffect(() => {
+    if (!choosesSignIn) return;
+    api.get<EntraSetup>("/integrations/azuredevops/oauth").then(setEntraSetup, () => setEntraSetup(undefined));
+  }, [api, choosesSignIn]);
 
   const changed = <T,>(setter: (v: T) => void) => (v: T) => {
     setter(v);
@@ -39,8 +56,10 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
   };
 
   const collect = () => {
-    const c = toPayload(integration.schemas.connectionConfig, config);
-    const sec = toPayload(integration.schemas.secrets, secrets, hidden);
+    const c = toPayload(integration.schemas.connectionConfig, config, choosesSignIn ? ["auth"] : []);
+    if (choosesSignIn) c.payload.auth = config.auth || "pat";
+    // Entra connections have no typed secrets: the sign-in stores their tokens.
+    const sec = entra ? { payload: {}, errors: {} } : toPayload(integration.schemas.secrets, secrets, hidden);
     const local: FieldErrors = {};
     if (!name.trim()) local.name = "Give the connection a name.";
     for (const [k, v] of Object.entries(c.errors)) local[`config.${k}`] = v;
@@ -99,6 +118,39 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
     }
   };
 
+  /** Entra: save the connection (create, or save changes), then sign in and test it. */
+  const signIn = async () => {
+    const form = collect();
+    setErrors(form.local);
+    setError(undefined);
+    setTest(undefined);
+    setSignInPage(undefined);
+    if (Object.keys(form.local).length) return;
+    setBusy("signin");
+    try {
+      const existing = pending ?? connection;
+      const body = { name: name.trim(), visibility, config: form.config };
+      const target = existing
+        ? await api.patch<Connection>(`/connections/${existing.id}`, { ...body, version: existing.version })
+        : await api.post<Connection>(`/integrations/${integration.id}/connections`, { ...body, secrets: {} });
+      setPending(target);
+      const outcome = await signInWithEntra(api, host, target.id);
+      setTest(outcome.test);
+      setSignInPage(outcome.page);
+      if (outcome.test.ok) props.onSaved(await api.get<Connection>(`/connections/${target.id}`));
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.error.id === "oauth_not_configured") {
+        setEntraSetup({ configured: false, message: e.error.message });
+        setConfig((c) => ({ ...c, auth: "pat" }));
+      }
+      fail(e);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  // A connection saved for a sign-in that did not finish is kept: leaving shows it in the list.
+  const cancel = props.onCancel && (() => (pending && !connection ? props.onSaved(pending) : props.onCancel!()));
+
   const mustTest = !connection && !test;
   return (
     <div className={s.form} data-testid="connection-editor">
@@ -116,8 +168,30 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
           <Radio value="private" label="Private (only you)" />
         </RadioGroup>
       </Field>
-      <SchemaForm schema={integration.schemas.connectionConfig} values={config} onChange={changed(setConfig)} errors={errorsUnder(errors, "config")} />
-      {hasFields(integration.schemas.secrets) && (
+      <SchemaForm
+        schema={integration.schemas.connectionConfig}
+        values={config}
+        onChange={changed(setConfig)}
+        errors={errorsUnder(errors, "config")}
+        hidden={choosesSignIn ? ["auth"] : []}
+      />
+      {choosesSignIn && (
+        <Field label="Sign in with" validationMessage={errorsUnder(errors, "config").auth}>
+          <RadioGroup value={entra ? "entra" : "pat"} onChange={(_, d) => changed(setConfig)({ ...config, auth: d.value })}>
+            <Radio value="pat" label="A personal access token (Work Items: Read)" />
+            <Radio value="entra" label="Sign in with Microsoft Entra ID" disabled={entraSetup?.configured === false} />
+          </RadioGroup>
+          {entraSetup?.configured === false && <Caption1 data-testid="entra-not-configured">{entraSetup.message}</Caption1>}
+        </Field>
+      )}
+      {entra && (
+        <Caption1>
+          {connection?.secretNames.includes("refreshToken")
+            ? "Signed in. Sign in again to connect as someone else or after access was revoked."
+            : "Saving opens a Microsoft sign-in window; Pacer reads work items as the account that signs in."}
+        </Caption1>
+      )}
+      {hasFields(integration.schemas.secrets) && !entra && (
         <SchemaForm
           schema={integration.schemas.secrets}
           values={secrets}
@@ -128,7 +202,7 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
           hidden={hidden}
         />
       )}
-      {connection && hasFields(integration.schemas.secrets) && (
+      {connection && hasFields(integration.schemas.secrets) && !entra && (
         <MessageBar intent="info">
           <MessageBarBody>Typing any secret replaces all stored secrets of this connection; leave them all empty to keep them.</MessageBarBody>
         </MessageBar>
@@ -138,24 +212,38 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
           <MessageBarBody>
             {test.ok ? "Connection works: " : "Test failed: "}
             {test.message}
+            {signInPage && !test.ok ? ` (${signInPage})` : ""}
           </MessageBarBody>
         </MessageBar>
       )}
       <div className={s.actions}>
-        <Button onClick={() => void runTest()} disabled={busy !== undefined} icon={busy === "test" ? <Spinner size="tiny" /> : undefined}>
-          Test connection
-        </Button>
-        <Button
-          appearance="primary"
-          onClick={() => void save()}
-          disabled={busy !== undefined || mustTest}
-          title={mustTest ? "Test the connection first" : undefined}
-          icon={busy === "save" ? <Spinner size="tiny" /> : undefined}
-        >
-          {test && !test.ok ? "Save anyway" : connection ? "Save changes" : "Save connection"}
-        </Button>
-        {props.onCancel && (
-          <Button appearance="subtle" onClick={props.onCancel} disabled={busy !== undefined}>
+        {(!entra || connection) && (
+          <Button onClick={() => void runTest()} disabled={busy !== undefined} icon={busy === "test" ? <Spinner size="tiny" /> : undefined}>
+            Test connection
+          </Button>
+        )}
+        {entra ? (
+          <Button appearance="primary" onClick={() => void signIn()} disabled={busy !== undefined} icon={busy === "signin" ? <Spinner size="tiny" /> : undefined}>
+            {busy === "signin" ? "Waiting for the sign-in…" : pending || connection ? "Save and sign in again" : "Save and sign in with Microsoft Entra ID"}
+          </Button>
+        ) : (
+          <Button
+            appearance="primary"
+            onClick={() => void save()}
+            disabled={busy !== undefined || mustTest}
+            title={mustTest ? "Test the connection first" : undefined}
+            icon={busy === "save" ? <Spinner size="tiny" /> : undefined}
+          >
+            {test && !test.ok ? "Save anyway" : connection ? "Save changes" : "Save connection"}
+          </Button>
+        )}
+        {entra && connection && (
+          <Button onClick={() => void save()} disabled={busy !== undefined} icon={busy === "save" ? <Spinner size="tiny" /> : undefined}>
+            Save changes
+          </Button>
+        )}
+        {cancel && (
+          <Button appearance="subtle" onClick={cancel} disabled={busy !== undefined}>
             Cancel
           </Button>
         )}

@@ -34,6 +34,11 @@ const useStyles = makeStyles({
   picks: { listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, maxHeight: "180px", overflowY: "auto" },
 });
 
+/** Enum values in people's words, per integration and field. */
+const optionLabels: Record<string, Record<string, Record<string, string>>> = {
+  azuredevops: { measure: { percentCompleted: "% of work items completed", countTotal: "Number of work items", countCompleted: "Number of completed work items" } },
+};
+
 /** Source fields a connector-specific picker fills instead of the generic form. */
 const pickedFields: Record<string, string[]> = { azuredevops: ["queryId", "queryName"] };
 
@@ -219,6 +224,7 @@ export default function LinkDialog(props: {
                         }}
                         errors={errorsUnder(errors, "source")}
                         hidden={hidden}
+                        optionLabels={optionLabels[integration.id]}
                       />
                     )}
                     {push && <Text>Values are pushed to a secret URL that Pacer shows once, when you save.</Text>}

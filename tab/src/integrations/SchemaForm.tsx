@@ -81,6 +81,8 @@ export function SchemaForm(props: {
   setNames?: string[];
   hidden?: string[];
   disabled?: boolean;
+  /** Friendlier words for enum values, by field: `{ measure: { countTotal: "Number of work items" } }`. */
+  optionLabels?: Record<string, Record<string, string>>;
 }) {
   const s = useStyles();
   const schema = asObjectSchema(props.schema);
@@ -109,7 +111,7 @@ export function SchemaForm(props: {
                 {!required && p.default === undefined && <option value="">—</option>}
                 {p.enum.map((option) => (
                   <option key={String(option)} value={String(option)}>
-                    {fieldLabel(String(option))}
+                    {props.optionLabels?.[name]?.[String(option)] ?? fieldLabel(String(option))}
                   </option>
                 ))}
               </Select>

@@ -109,6 +109,7 @@ describe("Azure DevOps Entra ID sign-in", () => {
   let state = "";
 
   it("starts a sign-in with PKCE (authenticated) and completes it at the callback (state-checked, once)", async () => {
+    expect(ok(await api(owner, "GET", "/integrations/azuredevops/oauth"))).toEqual({ configured: true, message: null });
     expect((await pacer.request("/api/v1/integrations/azuredevops/oauth/start", { method: "POST", json: { connectionId: ids.connection } })).status).toBe(401);
     const started = ok(await api(owner, "POST", "/integrations/azuredevops/oauth/start", { connectionId: ids.connection }));
     const url = new URL(started.url);
