@@ -5,6 +5,7 @@ import { type MysqlPool, mysqlEngine } from "../../../sync/connectors/mysql/engi
 import mysqlConnector from "../../../sync/connectors/mysql/index.js";
 import { closeAllSqlPools, IdlePools } from "../../../sync/sql/idlePools.js";
 import { describeSqlConnector, type SqlLogin } from "./sqlConnectorSuite.js";
+import { describeSqlLinkFlow } from "./sqlLinkFlow.js";
 
 /**
  * The "mysql" connector against a real MariaDB (started by tests/support/globalSqlServers.ts):
@@ -71,6 +72,14 @@ describeSqlConnector(() => ({
     const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?", [user]);
     return Number(rows[0]!.n);
   },
+}));
+
+describeSqlLinkFlow(() => ({
+  integrationId: "mysql",
+  config: { host: "localhost", port: Number(adminUrl.port), database, user: reader.user, tls: "verify-full", caCertificate: inject("sqlTestCa") },
+  password: reader.password,
+  addOrder: async (id) => void (await admin.query(`INSERT INTO ${database}.orders VALUES (?, 0, 0, 'added')`, [id])),
+  removeOrder: async (id) => void (await admin.query(`DELETE FROM ${database}.orders WHERE id = ?`, [id])),
 }));
 
 describe("MySQL and MariaDB specifics", () => {

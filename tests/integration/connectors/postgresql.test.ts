@@ -5,6 +5,7 @@ import { IdlePools } from "../../../sync/sql/idlePools.js";
 import { pgEngine } from "../../../sync/sql/pgEngine.js";
 import { createPostgresFixture, type PostgresFixture, postgresProbes } from "./postgresFixture.js";
 import { describeSqlConnector } from "./sqlConnectorSuite.js";
+import { describeSqlLinkFlow } from "./sqlLinkFlow.js";
 
 /** The "postgresql" connector against a real PostgreSQL 15 (started by tests/support/globalSqlServers.ts). */
 let fixture: PostgresFixture;
@@ -32,4 +33,12 @@ describeSqlConnector(() => ({
     nonNumericType: /text/,
   },
   ...postgresProbes(fixture),
+}));
+
+describeSqlLinkFlow(() => ({
+  integrationId: "postgresql",
+  config: { host: "localhost", port: fixture.port, database: fixture.database, user: fixture.reader.user, tls: "verify-full", caCertificate: inject("sqlTestCa") },
+  password: fixture.reader.password,
+  addOrder: async (id) => void (await fixture.admin("INSERT INTO orders VALUES ($1, 0, 0, 'added')", [id])),
+  removeOrder: async (id) => void (await fixture.admin("DELETE FROM orders WHERE id = $1", [id])),
 }));
