@@ -164,9 +164,11 @@ export function describeSqlConnector(target: () => SqlTarget) {
       expect(missing).toMatchObject({ type: "config", message: expect.stringContaining("no_such_table") });
     });
 
-    it("a closed port cannot connect", async () => {
+    it("a closed port cannot connect; an unknown host name is named", async () => {
       const error = await failure(t.definition.testConnection(ctx({ port: 1 })));
       expect(error).toMatchObject({ type: "transient", message: expect.stringMatching(new RegExp(`^Cannot connect to ${t.engine} at localhost:1/`)) });
+      const unknown = await failure(t.definition.testConnection(ctx({ host: "no-such-host.invalid" })));
+      expect(unknown).toMatchObject({ type: "config", message: `The host name no-such-host.invalid of this ${t.engine} connection does not resolve.` });
     });
   });
 
