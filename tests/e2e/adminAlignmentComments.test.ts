@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { DEMO_USER } from "../../core/auth/devTokens.js";
 import { loadDemoOrganization } from "../../core/okr/demo/demoOrganization.js";
+import { seriousViolations } from "../support/axe.js";
 import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
@@ -114,6 +115,7 @@ describe("allow-list, KR alignment and comment edit / delete (browser, dev sign-
     expect(await dialog.getByLabel("Also aligned to").locator(`option[value="objective:${targetId}"]`).count()).toBe(0);
     await dialog.getByLabel("Also aligned to").selectOption({ label: `Key result: E2E second KR ${tag}` });
     await screenshot(page, "kr-two-parents");
+    expect(await seriousViolations(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Save" }).click();
     await dialog.waitFor({ state: "detached" });
     expect(await parentsOf()).toEqual([

@@ -11,6 +11,7 @@ import * as queries from "../fixtures/azuredevops/queries.js";
 import * as states from "../fixtures/azuredevops/states.js";
 import * as wiql from "../fixtures/azuredevops/wiql.js";
 import { batch, type Item } from "../fixtures/azuredevops/workItems.js";
+import { seriousViolations } from "../support/axe.js";
 import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
 import { guardNock } from "../support/nockGuard.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
@@ -170,6 +171,7 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await dialog.getByTestId("link-preview").getByText("Value now: 1").waitFor();
     await dialog.getByTestId("preview-details").getByText("1 of 2 Bug work items completed").waitFor();
     await screenshot(page, "azuredevops-link-preview");
+    expect(await seriousViolations(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Save link" }).click();
     await dialog.waitFor({ state: "detached" });
 
@@ -207,6 +209,7 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     // No token to type, and nothing to test before signing in.
     expect(await dialog.getByLabel("PAT").count()).toBe(0);
     expect(await dialog.getByRole("button", { name: "Test connection" }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The test after the sign-in reads Azure DevOps with the Entra access token.
     ado("Bearer entra-at").get(`${P}/_apis/wit/queries`).query({ $depth: "0", ...v }).reply(200, queries.rootFolders);
