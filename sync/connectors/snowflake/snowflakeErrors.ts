@@ -23,7 +23,8 @@ interface SnowflakeSdkError {
 export function snowflakeError(error: unknown, config: SnowflakeConfig, where: string, timeoutSeconds: number): ConnectorError {
   const e = (error ?? {}) as SnowflakeSdkError;
   const code = String(e.code ?? "");
-  const message = (e.message ?? String(error)).replace(/\s+/g, " ").trim();
+  // Without its final period: the shared wording adds its own sentence after it.
+  const message = (e.message ?? String(error)).replace(/\s+/g, " ").replace(/[.\s]+$/, "");
   switch (code) {
     case "390100": // Incorrect username or password was specified.
     case "390101": // User temporarily locked
@@ -36,7 +37,7 @@ export function snowflakeError(error: unknown, config: SnowflakeConfig, where: s
     case "390189": // Role 'X' specified in the connect string is not granted to this user.
     case "390190": // warehouse does not exist or not authorized
     case "390201": // database does not exist or not authorized
-      return configError(`Snowflake refused the session settings: ${message} Check the connection's role, warehouse and database.`, error);
+      return configError(`Snowflake refused the session settings: ${message}. Check the connection's role, warehouse and database.`, error);
     case "000606": // No active warehouse selected in the current session.
       return configError(`Snowflake has no active warehouse for this query (${message}). Check that the warehouse ${config.warehouse} exists and the role ${config.role} has USAGE on it.`, error);
     case "002003": // SQL compilation error: Object 'X' does not exist or not authorized.

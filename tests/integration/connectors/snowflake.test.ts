@@ -128,12 +128,12 @@ describe("snowflake: test connection and fetch", () => {
     server.login = () => snowflakeFixture("login-bad-password");
     const auth = await failure(snowflake.fetchValue!(ctx({}, { password: "wrong" }), source()));
     expect(auth.type).toBe("auth");
-    expect(auth.message).toBe("Snowflake refused the login pacer_reader: Incorrect username or password was specified.. Check the user name and password.");
+    expect(auth.message).toBe("Snowflake refused the login pacer_reader: Incorrect username or password was specified. Check the user name and password.");
     server.reset();
 
     const expectations: Array<[string, string, RegExp]> = [
       ["error-object-not-authorized", "config", /Permission denied by Snowflake: SQL compilation error: Object 'SHOP\.PUBLIC\.PAYROLL' does not exist or not authorized/],
-      ["error-syntax", "config", /syntax error line 1 at position 17 unexpected 'FORM'\. \(at line 1, position 17\)/],
+      ["error-syntax", "config", /syntax error line 1 at position 17 unexpected 'FORM' \(at line 1, position 17\)/],
       ["error-timeout", "transient", /ran longer than the 30 s statement timeout and Snowflake cancelled it/],
       ["error-no-warehouse", "config", /no active warehouse .*warehouse PACER_WH exists and the role PACER_READER has USAGE/],
     ];
