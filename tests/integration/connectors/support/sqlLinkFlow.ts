@@ -75,7 +75,7 @@ export function describeSqlLinkFlow(flow: SqlLinkFlow): void {
       const refused = await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query: flow.write } });
       expect(refused.status).toBe(422);
       expect(refused.body.error).toMatchObject({ id: "source_error", details: { type: "config" } });
-      expect(flow.sentTexts()).not.toContain(flow.write);
+      expect(flow.sentTexts().filter((text) => text.includes(flow.write))).toEqual([]);
 
       flow.setValue(42);
       const preview = ok(await api(owner, "POST", `/key-results/${keyResultId}/link/preview`, { connectionId, source: { query: flow.query } }));
