@@ -100,13 +100,15 @@ export function createApp(deps: AppDeps): Express {
     app.use("/odata", odataRoutes(deps.powerbi));
 
     if (existsSync(path.join(deps.tabDir, "index.html"))) {
-      // Built assets have hashed names and may be cached; index.html must not be, or updates would not show.
+      // Built assets have hashed names and may be cached; index.html and auth-end.js (a fixed name the
+      // Entra callback page loads) must not be, or updates would not show.
+      const fixedNames = new Set(["index.html", "auth-end.js"]);
       app.use(
         "/tab",
         express.static(deps.tabDir, {
           index: "index.html",
           setHeaders: (res, file) =>
-            res.setHeader("Cache-Control", file.endsWith(".html") ? "no-cache" : "public, max-age=31536000, immutable"),
+            res.setHeader("Cache-Control", fixedNames.has(path.basename(file)) ? "no-cache" : "public, max-age=31536000, immutable"),
         }),
       );
       // Client-side routes (/tab/admin, /tab/okrs/…) all load the same page.

@@ -58,6 +58,10 @@ const b64url = (bytes: Buffer) => bytes.toString("base64url");
 export const pkceChallenge = (verifier: string) => b64url(createHash("sha256").update(verifier).digest());
 
 export const CALLBACK_PATH = "/api/v1/integrations/azuredevops/oauth/callback";
+/** Pacer's sign-in start page: `?state=` redirects to Entra (see `authorizeUrlFor`). */
+export const BEGIN_PATH = "/api/v1/integrations/azuredevops/oauth/begin";
+/** The tab's Teams auth-end script (tab/src/authEnd.ts, a stable name in the Vite build). */
+export const AUTH_END_SCRIPT = "/tab/auth-end.js";
 
 const signInFailed = (message: string) => new AppError("oauth_failed", 400, message);
 
@@ -78,7 +82,7 @@ export class AdoOAuth {
   }
 
   /** The sign-in URL for an Entra connection the actor may edit. */
-  async start(actor: Actor, connectionId: string, redirectUri: string): Promise<{ url: string; expiresAt: Date }> {
+  async start(actor: Actor, connectionId: string, redirectUri: string): Promise<{ url: string; state: string; expiresAt: Date }> {
     const { connection } = await this.o.service.usableConnection(actor, connectionId, "edit").catch((error: unknown) => {
       // An expired sign-in must not stop someone from signing in again.
       if ((error as { id?: string }).id === "source_error") return this.o.service.getConnection(actor, connectionId).then((c) => ({ connection: c }));
@@ -92,7 +96,17 @@ export class AdoOAuth {
     const verifier = b64url(randomBytes(48));
     const expiresAt = new Date(Date.now() + (this.o.stateTtlMs ?? 10 * 60_000));
     await this.states.insertOne({ _id: state, tenantId: actor.tenantId, connectionId, userId: actor.userId, verifier, redirectUri, expiresAt });
-    return { url: authorizeUrl(this.app(redirectUri), state, pkceChallenge(verifier)), expiresAt };
+    return { url: authorizeUrl(this.app(redirectUri), state, pkceChallenge(verifier)), state, expiresAt };
+  }
+
+  /**
+   * Entra's sign-in URL for a pending, unused state: Pacer's own start page (BEGIN_PATH) redirects
+   * to it, since Teams opens only https URLs of the app's valid domains in its auth window.
+   */
+  async authorizeUrlFor(state: string): Promise<string> {
+    const pending = await this.states.findOne({ _id: state });
+    if (!pending?.verifier || pending.expiresAt.getTime() < Date.now()) throw signInFailed("This sign-in link expired or is unknown; start again from Pacer.");
+    return authorizeUrl(this.app(pending.redirectUri!), state, pkceChallenge(pending.verifier));
   }
 
   /** Consumes the state once, exchanges the code and seals the tokens. */
@@ -177,7 +191,9 @@ function tokensOf(secrets: unknown): OAuthTokens | null {
 }
 
 /** A small page for the browser window the sign-in ran in. */
-export function callbackPage(title: string, message: string): string {
+export function callbackPage(outcome: "ok" | "failed", title: string, message: string): string {
   const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body style="font-family:system-ui,sans-serif;margin:3rem"><h1>${esc(title)}</h1><p>${esc(message)}</p></body></html>`;
+  // AUTH_END_SCRIPT (the tab's build) tells Teams the outcome when this page is Teams' auth window;
+  // in a browser popup, the tab reads the h1 and p.
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><script type="module" src="${AUTH_END_SCRIPT}"></script></head><body data-outcome="${outcome}" data-message="${esc(message)}" style="font-family:system-ui,sans-serif;margin:3rem"><h1>${esc(title)}</h1><p>${esc(message)}</p></body></html>`;
 }

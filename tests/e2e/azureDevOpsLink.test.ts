@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -13,15 +11,14 @@ import * as wiql from "../fixtures/azuredevops/wiql.js";
 import { batch, type Item } from "../fixtures/azuredevops/workItems.js";
 import { seriousViolations } from "../support/axe.js";
 import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { startFakeEntra, type FakeEntra } from "../support/fakeEntra.js";
 import { guardNock } from "../support/nockGuard.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /**
  * Azure DevOps in the tab. Azure DevOps is simulated with nock (in this process, where the test
- * Pacer runs); Microsoft Entra ID by a loopback server whose authorize endpoint consents at once
- * (302 back to Pacer's callback with a code) and whose token endpoint answers as
- * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#successful-response-2
- * documents. Dana, the demo organisation's owner: a PAT connection, a KR linked through the
+ * Pacer runs); Microsoft Entra ID by a loopback server (tests/support/fakeEntra.ts) whose authorize
+ * endpoint consents at once. Dana, the demo organisation's owner: a PAT connection, a KR linked through the
  * shared-query search (match count, measure options, work item type), refresh and a failing
  * query; an Entra connection signed in through the popup; and, on a Pacer without Entra set up,
  * the form saying so while keeping the PAT.
@@ -39,34 +36,13 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
-  let entra: Server;
-  const tokenRequests: URLSearchParams[] = [];
+  let entra: FakeEntra;
   let krId = "";
 
   beforeAll(async () => {
     assertTabBuilt();
-    entra = createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://entra.test");
-      if (req.method === "GET" && url.pathname === "/organizations/oauth2/v2.0/authorize") {
-        const back = new URL(url.searchParams.get("redirect_uri")!);
-        back.search = new URLSearchParams({ code: "consent-code", state: url.searchParams.get("state")! }).toString();
-        res.writeHead(302, { location: back.toString() }).end();
-        return;
-      }
-      let raw = "";
-      req.on("data", (c) => (raw += c));
-      req.on("end", () => {
-        if (req.method !== "POST" || url.pathname !== "/organizations/oauth2/v2.0/token") return void res.writeHead(404).end();
-        tokenRequests.push(new URLSearchParams(raw));
-        res.writeHead(200, { "content-type": "application/json" }).end(
-          JSON.stringify({ token_type: "Bearer", scope: "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation", expires_in: 3600, access_token: "entra-at", refresh_token: "entra-rt" }),
-        );
-      });
-    });
-    await new Promise<void>((r) => entra.listen(0, "127.0.0.1", r));
-    const entraBase = `http://127.0.0.1:${(entra.address() as AddressInfo).port}`;
-
-    pacer = await startTestPacer({ PACER_ADO_CLIENT_ID: CLIENT_ID, PACER_ADO_AUTHORITY: `${entraBase}/organizations` });
+    entra = await startFakeEntra();
+    pacer = await startTestPacer({ PACER_ADO_CLIENT_ID: CLIENT_ID, PACER_ADO_AUTHORITY: entra.authority });
     bare = await startTestPacer();
     await loadDemoOrganization(pacer.store);
     await loadDemoOrganization(bare.store);
@@ -90,8 +66,7 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await browser?.close();
     await pacer?.close();
     await bare?.close();
-    entra?.closeAllConnections();
-    await new Promise((r) => entra?.close(r));
+    await entra?.close();
   });
 
   guardNock("Azure DevOps");
@@ -219,7 +194,7 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await dialog.waitFor({ state: "detached" });
     const row = integration(page).getByTestId("connection").filter({ hasText: "Fabrikam (Entra)" });
     await row.getByTestId("connection-status").getByText(/^OK · /).waitFor();
-    expect(Object.fromEntries(tokenRequests.at(-1)!)).toMatchObject({ grant_type: "authorization_code", code: "consent-code", client_id: CLIENT_ID });
+    expect(Object.fromEntries(entra.tokenRequests.at(-1)!)).toMatchObject({ grant_type: "authorization_code", code: "consent-code", client_id: CLIENT_ID });
     await screenshot(page, "azuredevops-entra-connected");
     expect(pageErrors).toEqual([]);
   });

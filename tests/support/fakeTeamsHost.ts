@@ -1,21 +1,36 @@
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 
 /**
  * A stand-in for the Teams web client: a page that frames the tab and answers the teams-js 2.x
  * postMessage protocol (`initialize`, `getContext`, `authentication.getAuthToken`, the
- * configuration page's `settings.*` messages). Every other path is proxied to Pacer, so the host
- * page and the framed tab share one origin: teams-js accepts messages from its own origin, and
- * a loopback http origin would otherwise be refused (it trusts only https Microsoft hosts).
+ * configuration page's `settings.*` messages, `authentication.authenticate`). Every other path is
+ * proxied to Pacer with the host's own Host header (as a reverse proxy keeping it would), so the
+ * host page, the framed tab and any URL Pacer builds from the Host (the Entra redirect URI) share
+ * one origin: teams-js accepts messages from its own origin, and a loopback http origin would
+ * otherwise be refused (it trusts only https Microsoft hosts).
  *
  * Messages from the app look like `{ id, uuidAsString, func, args, … }`; replies are
  * `{ id, uuidAsString, args }`. The host sends `{ func: "settings.save", args: [...] }` to ask a
  * configuration page to save.
+ *
+ * `authentication.authenticate` (args `[url, width, height, isExternal]`) is answered as Teams does
+ * (teams-js 2.x `authentication.authenticate` expects `[true, result]` or `[false, reason]`): the
+ * host opens the URL in a window of its own (its opener is the host page, so the window's teams-js
+ * talks to the host), answers that window's `initialize` with frame context "authentication", and
+ * relays its `authentication.authenticate.success` / `.failure` to the tab; a window closed before
+ * either answers "CancelledByUser".
  */
 export interface FakeHostOptions {
   pacerUrl: string;
   /** What `authentication.getAuthToken` answers (a dev token stands in for the Entra token). */
   token: string;
+  /**
+   * Serve https (Teams is https; teams-js opens only https URLs in an auth window). Pacer is told
+   * by `X-Forwarded-Proto`, as behind a TLS-terminating proxy; browsers need `ignoreHTTPSErrors`.
+   */
+  tls?: { cert: string; key: string };
 }
 
 export interface FramedTab {
@@ -37,7 +52,7 @@ const token = ${JSON.stringify(token)};
 const tab = ${JSON.stringify(tab)};
 const frame = document.getElementById("tab");
 window.hostLog = [];
-window.hostState = { valid: null, settings: null, saved: false, failed: null };
+window.hostState = { valid: null, settings: null, saved: false, failed: null, authAnswers: [] };
 const runtime = { apiVersion: 4, supports: { app: {}, appEntity: {}, pages: { appButton: {}, tabs: {}, config: {}, backStack: {}, fullTrust: {} }, teams: { fullTrust: {} }, dialog: {} } };
 const context = {
   theme: tab.theme || "default",
@@ -49,12 +64,42 @@ const context = {
   tid: "00000000-0000-4000-8000-0000000de000",
   ...(tab.team ? { teamId: tab.team.id, teamName: tab.team.name, groupId: tab.team.groupId, channelId: tab.team.channelId, channelName: tab.team.channelName } : {}),
 };
+/** The open authentication window and the tab's request it answers. */
+let auth = null;
+const settleAuth = (args) => {
+  if (!auth) return;
+  const { request, authWindow, watch } = auth;
+  auth = null;
+  clearInterval(watch);
+  window.hostState.authAnswers.push(args);
+  frame.contentWindow.postMessage({ id: request.id, uuidAsString: request.uuidAsString, args }, location.origin);
+  if (!authWindow.closed) authWindow.close();
+};
+const fromAuthWindow = (event, msg) => {
+  window.hostLog.push("auth-window:" + msg.func);
+  switch (msg.func) {
+    case "initialize": return event.source.postMessage({ id: msg.id, uuidAsString: msg.uuidAsString, args: ["authentication", "web", JSON.stringify(runtime), "2.58.0"] }, event.origin);
+    case "authentication.authenticate.success": return settleAuth([true, msg.args[0]]);
+    case "authentication.authenticate.failure": return settleAuth([false, msg.args[0]]);
+    default: return;
+  }
+};
 window.addEventListener("message", (event) => {
   const msg = event.data;
-  if (event.source !== frame.contentWindow || !msg || typeof msg.func !== "string") return;
+  if (!msg || typeof msg.func !== "string") return;
+  if (auth && event.source === auth.authWindow) return fromAuthWindow(event, msg);
+  if (event.source !== frame.contentWindow) return;
   window.hostLog.push(msg.func);
   const reply = (args) => event.source.postMessage({ id: msg.id, uuidAsString: msg.uuidAsString, args }, event.origin);
   switch (msg.func) {
+    case "authentication.authenticate": {
+      if (auth) return reply([false, "Another authentication is in progress"]);
+      const [url, width, height] = msg.args;
+      const authWindow = window.open(url, "_blank", "popup,width=" + (width || 600) + ",height=" + (height || 400));
+      if (!authWindow) return reply([false, "FailedToOpenWindow"]);
+      auth = { request: msg, authWindow, watch: setInterval(() => auth && auth.authWindow.closed && settleAuth([false, "CancelledByUser"]), 200) };
+      return;
+    }
     case "initialize": return reply([context.frameContext, "web", JSON.stringify(runtime), "2.58.0"]);
     case "getContext": return reply([context]);
     case "authentication.getAuthToken": return reply([true, token]);
@@ -71,7 +116,7 @@ window.pressSave = () => frame.contentWindow.postMessage({ func: "settings.save"
 
 export async function startFakeTeamsHost(options: FakeHostOptions): Promise<FakeTeamsHost> {
   const pacer = new URL(options.pacerUrl);
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? "/", "http://host");
     if (url.pathname === "/teams-host") {
       const tab = JSON.parse(url.searchParams.get("tab") ?? "{}") as FramedTab;
@@ -82,7 +127,7 @@ export async function startFakeTeamsHost(options: FakeHostOptions): Promise<Fake
       return;
     }
     const forward = http.request(
-      { hostname: pacer.hostname, port: pacer.port, path: req.url, method: req.method, headers: { ...req.headers, host: pacer.host } },
+      { hostname: pacer.hostname, port: pacer.port, path: req.url, method: req.method, headers: { ...req.headers, "x-forwarded-proto": options.tls ? "https" : "http" } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -93,9 +138,10 @@ export async function startFakeTeamsHost(options: FakeHostOptions): Promise<Fake
       res.end();
     });
     req.pipe(forward);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     pageUrl: (tabPath, tab = {}) => `${url}/teams-host?src=${encodeURIComponent(tabPath)}&tab=${encodeURIComponent(JSON.stringify(tab))}`,

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { AppError } from "../../../core/errors/appError.js";
-import { type AdoOAuth, CALLBACK_PATH, callbackPage } from "../../../sync/oauth/adoOAuth.js";
+import { type AdoOAuth, BEGIN_PATH, CALLBACK_PATH, callbackPage } from "../../../sync/oauth/adoOAuth.js";
 import { type ApiDescription, operation } from "../../http/apiRoute.js";
 
 const notConfigured = () =>
@@ -30,14 +30,16 @@ export function adoOAuthRoutes(oauth: AdoOAuth | undefined, api: ApiDescription)
       method: "post",
       path: "/integrations/azuredevops/oauth/start",
       tag: "Connections",
-      summary: "Start Microsoft Entra ID sign-in for an Azure DevOps connection: answers the sign-in URL (valid 10 minutes)",
+      summary:
+        "Start Microsoft Entra ID sign-in for an Azure DevOps connection: answers Entra's sign-in URL (`url`) and the same sign-in through a page of Pacer's (`startUrl`, for Teams' auth window), valid 10 minutes",
       body: z.object({ connectionId: z.string().min(1).max(100) }).strict(),
-      response: z.object({ url: z.string(), expiresAt: z.string() }),
+      response: z.object({ url: z.string(), startUrl: z.string(), expiresAt: z.string() }),
     },
     async ({ req, actor, body }) => {
       if (!oauth) throw notConfigured();
-      const { url, expiresAt } = await oauth.start(actor, body.connectionId, `${req.protocol}://${req.get("host")}${CALLBACK_PATH}`);
-      return { url, expiresAt: expiresAt.toISOString() };
+      const origin = `${req.protocol}://${req.get("host")}`;
+      const { url, state, expiresAt } = await oauth.start(actor, body.connectionId, `${origin}${CALLBACK_PATH}`);
+      return { url, startUrl: `${origin}${BEGIN_PATH}?${new URLSearchParams({ state })}`, expiresAt: expiresAt.toISOString() };
     },
   );
   return router;
@@ -46,18 +48,28 @@ export function adoOAuthRoutes(oauth: AdoOAuth | undefined, api: ApiDescription)
 /** Unauthenticated (the browser returning from Entra): the state, stored server-side, is the check. */
 export function adoOAuthCallbackRoutes(oauth: AdoOAuth | undefined): Router {
   const router = Router();
+  router.get(BEGIN_PATH.replace("/api/v1", ""), async (req, res) => {
+    const state = typeof req.query.state === "string" ? req.query.state : "";
+    try {
+      if (!oauth) throw notConfigured();
+      res.redirect(302, await oauth.authorizeUrlFor(state));
+    } catch (error) {
+      res.setHeader("Content-Type", "text/html; charset=utf-8");
+      res.status(400).send(callbackPage("failed", "Azure DevOps sign-in failed", error instanceof AppError ? error.message : "The sign-in could not be started; start again from Pacer."));
+    }
+  });
   router.get(CALLBACK_PATH.replace("/api/v1", ""), async (req, res) => {
     const q = req.query as Record<string, unknown>;
     const text = (key: string) => (typeof q[key] === "string" ? (q[key] as string) : "");
     res.setHeader("Content-Type", "text/html; charset=utf-8");
-    const fail = (message: string) => res.status(400).send(callbackPage("Azure DevOps sign-in failed", message));
+    const fail = (message: string) => res.status(400).send(callbackPage("failed", "Azure DevOps sign-in failed", message));
     if (!oauth) return void fail(notConfigured().message);
     // Entra sends error + error_description when the person cancels or consent is refused.
-    if (text("error")) return void fail(`Microsoft Entra ID answered: ${text("error_description").split("\n")[0] || text("error")}`);
+    if (text("error")) return void fail(`Microsoft Entra ID answered: ${text("error_description").split(/\r?\n/)[0] || text("error")}`);
     if (!text("code") || !text("state")) return void fail("The sign-in answer lacks its code or state; start again from Pacer.");
     try {
       const { connectionName } = await oauth.callback(text("code"), text("state"));
-      res.status(200).send(callbackPage("Azure DevOps is connected", `“${connectionName}” can now read work items. You can close this window.`));
+      res.status(200).send(callbackPage("ok", "Azure DevOps is connected", `“${connectionName}” can now read work items. You can close this window.`));
     } catch (error) {
       fail(error instanceof AppError ? error.message : "The sign-in could not be completed; start again from Pacer.");
     }

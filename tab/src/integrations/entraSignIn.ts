@@ -5,34 +5,35 @@ import type { TestResult } from "./types.js";
 
 /**
  * Microsoft Entra ID sign-in for an Azure DevOps connection: Pacer answers the consent URL; inside
- * Teams it opens through `authentication.authenticate` (Teams' own window), in a browser as a
+ * Teams it opens through `authentication.authenticate` (Teams' own window, whose end page, Pacer's
+ * callback, calls `notifySuccess` / `notifyFailure` through tab/src/authEnd.ts), in a browser as a
  * popup. Pacer's callback page (same origin as the tab) stores the tokens; when the popup reaches
  * it, or is closed, the connection is tested, which is the real answer to "did it work".
  */
 export interface EntraOutcome {
   test: TestResult;
-  /** What Pacer's callback page said (a standalone popup only), e.g. why the sign-in failed. */
+  /** What the sign-in said when it did not succeed: Pacer's callback page (e.g. Entra's reason) or "Sign-in was cancelled". */
   page: string | undefined;
 }
 
-const CALLBACK = "/api/v1/integrations/azuredevops/oauth/callback";
+export const CANCELLED = "Sign-in was cancelled";
 
 /** Waits until the popup shows Pacer's callback page (then reads and closes it) or is closed. */
-function watchPopup(popup: Window): Promise<string | undefined> {
+function watchPopup(popup: Window): Promise<string> {
   return new Promise((resolve) => {
     const timer = window.setInterval(() => {
       if (popup.closed) {
         window.clearInterval(timer);
-        resolve(undefined);
+        resolve(CANCELLED);
         return;
       }
       try {
-        // Cross-origin (at Microsoft) this throws; back at Pacer it is readable.
-        if (popup.location.pathname !== CALLBACK || popup.document.readyState !== "complete") return;
+        // Cross-origin (at Microsoft) this throws; back at Pacer (its callback, or its start page refusing) it is readable.
+        if (popup.document.readyState !== "complete" || !popup.document.body?.dataset.outcome) return;
         const text = [popup.document.querySelector("h1")?.textContent, popup.document.querySelector("p")?.textContent].filter(Boolean).join(": ");
         window.clearInterval(timer);
         popup.close();
-        resolve(text || undefined);
+        resolve(text);
       } catch {
         // still signing in
       }
@@ -41,11 +42,18 @@ function watchPopup(popup: Window): Promise<string | undefined> {
 }
 
 export async function signInWithEntra(api: ApiClient, host: Host, connectionId: string): Promise<EntraOutcome> {
-  const { url } = await api.post<{ url: string }>("/integrations/azuredevops/oauth/start", { connectionId });
+  // Pacer's own start page, which redirects to Entra: Teams opens only https pages of the app's valid domains.
+  const { startUrl: url } = await api.post<{ startUrl: string }>("/integrations/azuredevops/oauth/start", { connectionId });
   let page: string | undefined;
   if (host.kind === "teams") {
-    // The callback page does not call notifySuccess, so Teams settles when its window is closed.
-    await authentication.authenticate({ url, width: 600, height: 700 }).catch(() => undefined);
+    // Teams rejects with the notifyFailure reason, or "CancelledByUser" when its window is closed.
+    page = await authentication.authenticate({ url, width: 600, height: 700 }).then(
+      () => undefined,
+      (e: unknown) => {
+        const reason = e instanceof Error ? e.message : String(e);
+        return reason === "CancelledByUser" || !reason ? CANCELLED : reason;
+      },
+    );
   } else {
     const popup = window.open(url, "pacer-entra-sign-in", "popup,width=600,height=700");
     if (!popup) throw new Error("The browser blocked the sign-in window: allow pop-ups for Pacer and try again.");

@@ -122,6 +122,14 @@ describe("Azure DevOps Entra ID sign-in", () => {
       code_challenge_method: "S256",
     });
     state = url.searchParams.get("state")!;
+    // Pacer's own start page (what Teams' auth window opens) redirects to the same sign-in; an unknown state gets the failure page.
+    expect(started.startUrl).toBe(`${pacer.url}/api/v1/integrations/azuredevops/oauth/begin?state=${encodeURIComponent(state)}`);
+    const begin = await fetch(started.startUrl, { redirect: "manual" });
+    expect(begin.status).toBe(302);
+    expect(begin.headers.get("location")).toBe(started.url);
+    const unknown = await pacer.request(`/api/v1/integrations/azuredevops/oauth/begin?state=unknown`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('data-outcome="failed"');
 
     const forged = await pacer.request(`/api/v1/integrations/azuredevops/oauth/callback?code=c&state=forged`);
     expect(forged.status).toBe(400);
