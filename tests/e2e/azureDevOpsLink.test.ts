@@ -103,11 +103,12 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await dialog.getByLabel("Project").fill("Fabrikam-Fiber");
     expect(await dialog.getByRole("radio", { name: /personal access token/ }).isChecked()).toBe(true);
     await dialog.getByLabel("PAT").fill(PAT);
-    ado().get(`${P}/_apis/wit/queries`).query({ $depth: "0", ...v }).reply(200, queries.rootFolders);
+    // Tested as typed, then again once saved, so the list shows the saved connection's status.
+    ado().get(`${P}/_apis/wit/queries`).query({ $depth: "0", ...v }).times(2).reply(200, queries.rootFolders);
     await dialog.getByRole("button", { name: "Test connection" }).click();
     await dialog.getByTestId("connection-test").getByText("Connection works: Connected to https://dev.azure.com/fabrikam, project Fabrikam-Fiber.").waitFor();
     await dialog.getByRole("button", { name: "Save connection" }).click();
-    await integration(page).getByTestId("connection").filter({ hasText: "Fabrikam (PAT)" }).waitFor();
+    await integration(page).getByTestId("connection").filter({ hasText: "Fabrikam (PAT)" }).getByTestId("connection-status").getByText(/^OK · /).waitFor();
   });
 
   it("links a KR: shared-query search, match count, measure options and work item type, preview, save", async () => {
@@ -145,6 +146,8 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await dialog.getByRole("button", { name: "Preview" }).click();
     await dialog.getByTestId("link-preview").getByText("Value now: 1").waitFor();
     await dialog.getByTestId("preview-details").getByText("1 of 2 Bug work items completed").waitFor();
+    // The actions keep one line each (a medium Fluent button is 32px high).
+    expect((await dialog.getByRole("button", { name: "Save link" }).boundingBox())!.height).toBeLessThan(40);
     await screenshot(page, "azuredevops-link-preview");
     expect(await seriousViolations(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Save link" }).click();

@@ -66,9 +66,13 @@ describe("BigQuery link (browser)", () => {
     simulateDryRun();
     await dialog.getByRole("button", { name: "Test connection" }).click();
     await dialog.getByTestId("connection-test").getByText(`Connection works: Connected to BigQuery project ${BIGQUERY_PROJECT} (location US) as pacer-reader@`, { exact: false }).waitFor();
+    // Once saved, the connection is tested again, so the list shows its status.
+    simulateToken();
+    simulateDryRun();
     await dialog.getByRole("button", { name: "Save connection" }).click();
     const row = item.getByTestId("connection").filter({ hasText: "Analytics (prod)" });
     await row.getByText("Shared").waitFor();
+    await row.getByTestId("connection-status").getByText(/^OK · /).waitFor();
     expect(await page.content()).not.toContain("PRIVATE KEY");
   });
 

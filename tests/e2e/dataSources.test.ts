@@ -85,6 +85,8 @@ describe("data sources (browser)", () => {
     const row = integration("webjson").getByTestId("connection").filter({ hasText: "Metrics API" });
     await row.getByText("Shared").waitFor();
     expect(await row.textContent()).toContain("Dana Demo");
+    // Tested before saving: the saved connection is tested too, so the list does not say "Not tested".
+    await row.getByTestId("connection-status").getByText(/^OK · /).waitFor();
 
     await row.getByRole("button", { name: "Test Metrics API" }).click();
     await row.getByTestId("connection-status").getByText(/^OK · /).waitFor();

@@ -110,6 +110,9 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
             version: connection.version,
           })
         : await api.post<Connection>(`/integrations/${integration.id}/connections`, { name: name.trim(), visibility, config: form.config, secrets: form.secrets });
+      // A test here ran on what was typed, not on a saved connection: test the saved one so its status
+      // (lastTest, shown in the list) is true. Its outcome does not undo the save.
+      if (test) await api.post<TestResult>(`/connections/${saved.id}/test`).catch(() => undefined);
       props.onSaved(saved);
     } catch (e) {
       fail(e);

@@ -32,6 +32,8 @@ const useStyles = makeStyles({
   surface: { maxWidth: "640px", width: "calc(100vw - 32px)" },
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   picks: { listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, maxHeight: "180px", overflowY: "auto" },
+  // The actions' grid column is only as wide as the buttons' shortest form: keep each label on one line.
+  actions: { whiteSpace: "nowrap" },
 });
 
 /** Enum values in people's words, per integration and field. */
@@ -247,7 +249,7 @@ export default function LinkDialog(props: {
               </>
             )}
           </DialogContent>
-          <DialogActions>
+          <DialogActions className={s.actions}>
             {saved ? (
               <Button appearance="primary" onClick={close}>
                 Done
