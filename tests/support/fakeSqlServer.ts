@@ -3,7 +3,9 @@ import { type AddressInfo, type Server, type Socket, createServer } from "node:n
 /**
  * A loopback server that speaks just enough TDS 7.4 (MS-TDS,
  * https://learn.microsoft.com/openspecs/windows_protocols/ms-tds/) for the real mssql/tedious
- * driver: PRELOGIN (encryption not supported, so tests use TLS mode `disable`), LOGIN7 (user and
+ * driver: PRELOGIN (answering `encryption`, by default "not supported", so tests use TLS mode
+ * `disable`; the server speaks no TLS: a connection that starts with a TLS record, TDS 8 strict,
+ * is recorded and closed), LOGIN7 (user and
  * password are decoded and checked; a wrong one gets error 18456), SQL batches answered with
  * COLMETADATA/ROW/DONE or ERROR tokens, and ATTENTION (a cancelled request gets DONE with the
  * attention flag). Tests choose each batch's answer and read back every batch text received.
@@ -115,6 +117,12 @@ export interface Login {
 export class FakeSqlServer {
   readonly batches: string[] = [];
   readonly logins: Login[] = [];
+  /** Every message received, in order: its TDS packet type and the first byte of its data. */
+  readonly received: Array<{ type: number; first: number | undefined }> = [];
+  /** The first byte each connection sent (0x12 for a TDS PRELOGIN, 0x16 for a TLS handshake). */
+  readonly firstBytes: number[] = [];
+  /** The PRELOGIN answer's ENCRYPTION value: 0x00 off, 0x01 on, 0x02 not supported, 0x03 required. */
+  encryption = 0x02;
   /** The login Pacer must use; anything else gets error 18456. */
   credentials = { user: "pacer_reader", password: "Tds-Pa55word!" };
   databases = new Set(["shop"]);
@@ -143,6 +151,7 @@ export class FakeSqlServer {
     let buffered = Buffer.alloc(0);
     let message: Buffer[] = [];
     let pending: NodeJS.Timeout | undefined;
+    let firstChunk = true;
     const send = (type: number, payload: Buffer) => {
       const header = Buffer.from([type, 0x01, 0, 0, 0, 0, 1, 0]);
       header.writeUInt16BE(payload.length + 8, 2);
@@ -156,6 +165,11 @@ export class FakeSqlServer {
       send(PACKET.TABULAR, "error" in answer ? Buffer.concat([errorToken(answer.error), done(DONE_ERROR)]) : resultTokens(answer));
     };
     socket.on("data", (chunk: Buffer) => {
+      if (firstChunk && chunk.length > 0) {
+        firstChunk = false;
+        this.firstBytes.push(chunk[0]!);
+        if (chunk[0] === 0x16) return void socket.destroy();
+      }
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 8 && buffered.length >= buffered.readUInt16BE(2)) {
         const length = buffered.readUInt16BE(2);
@@ -166,7 +180,8 @@ export class FakeSqlServer {
         if (!last) continue;
         const payload = Buffer.concat(message);
         message = [];
-        if (type === PACKET.PRELOGIN) send(PACKET.TABULAR, prelogin());
+        this.received.push({ type, first: payload[0] });
+        if (type === PACKET.PRELOGIN) send(PACKET.TABULAR, prelogin(this.encryption));
         else if (type === PACKET.LOGIN7) send(PACKET.TABULAR, this.login(payload));
         else if (type === PACKET.ATTENTION) {
           this.attentions += 1;
@@ -211,11 +226,11 @@ export class FakeSqlServer {
   }
 }
 
-function prelogin(): Buffer {
-  // Options: VERSION (6 bytes), ENCRYPTION (1: NOT_SUP), INSTOPT (1), THREADID (0), MARS (1).
+function prelogin(encryption: number): Buffer {
+  // Options: VERSION (6 bytes), ENCRYPTION (1), INSTOPT (1), THREADID (0), MARS (1).
   const options: Array<[number, Buffer]> = [
     [0x00, Buffer.from([16, 0, 0x11, 0x94, 0, 0])],
-    [0x01, Buffer.from([0x02])],
+    [0x01, Buffer.from([encryption])],
     [0x02, Buffer.from([0x00])],
     [0x03, Buffer.alloc(0)],
     [0x04, Buffer.from([0x00])],

@@ -5,14 +5,20 @@ import { readOnlyQueryProblem } from "../../sql/statement.js";
 /**
  * Microsoft SQL Server / Azure SQL: the shared SQL-server fields plus `readOnlyIntent`
  * (ApplicationIntent=ReadOnly, which routes Azure SQL / Always On connections to a readable
- * secondary). A KR's source is a query, or a stored procedure with literal parameters.
+ * secondary) and `strictEncryption` (TDS 8: TLS before any TDS byte, tedious `encrypt: 'strict'`;
+ * the certificate is always checked then, so it needs a TLS mode other than `disable`). A KR's
+ * source is a query, or a stored procedure with literal parameters.
  */
 export const mssqlConfig = z
   .object({
     ...sqlServerFields({ port: 1433 }),
     readOnlyIntent: z.boolean().default(false).describe("connect with ApplicationIntent=ReadOnly (Azure SQL and Always On read replicas)"),
+    strictEncryption: z.boolean().default(false).describe("SQL Server 2022+ and Azure SQL: TLS before any TDS traffic (TDS 8)"),
   })
-  .strict();
+  .strict()
+  .superRefine((config, check) => {
+    if (config.strictEncryption && config.tls === "disable") check.addIssue({ code: "custom", path: ["strictEncryption"], message: "strict encryption needs a TLS mode other than disable" });
+  });
 export type MssqlConfig = z.infer<typeof mssqlConfig>;
 
 const part = String.raw`(?:\[[A-Za-z_][A-Za-z0-9_ ]*\]|[A-Za-z_][A-Za-z0-9_]*)`;

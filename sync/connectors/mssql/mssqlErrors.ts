@@ -1,6 +1,7 @@
 import { type ConnectorError, configError } from "../errors.js";
 import { socketError, sqlErrors } from "../../sql/sqlErrors.js";
 import type { MssqlConfig } from "./config.js";
+import { DOWNGRADE_CODE } from "./preloginGuard.js";
 
 /**
  * mssql's errors → Pacer's typed errors. mssql raises ConnectionError (`code` ELOGIN, ESOCKET,
@@ -28,7 +29,8 @@ const sentence = (text: string) => text.replace(/\s+/g, " ").replace(/[.\s]+$/, 
 export function mssqlError(thrown: unknown, config: MssqlConfig, where: string, timeoutSeconds: number, queryLineOffset: number): ConnectorError {
   const e = (thrown ?? {}) as MssqlErrorShape;
   const message = sentence(e.message ?? String(thrown));
-  if (e.code === "ENOTENCRYPTED") return sqlErrors.tls(ENGINE, message, thrown);
+  const downgrade = withCode(e, DOWNGRADE_CODE);
+  if (downgrade) return sqlErrors.tls(ENGINE, sentence(downgrade.message ?? ""), thrown);
   if (e.name === "ConnectionError") {
     if (e.code === "ELOGIN") {
       if (e.loginErrors?.includes(4060) || /Cannot open database/i.test(message)) return sqlErrors.unknownDatabase(ENGINE, config.database, thrown);
@@ -71,6 +73,18 @@ function queryLine(lineNumber: number | undefined, offset: number): string | nul
   if (typeof lineNumber !== "number") return null;
   const line = lineNumber - offset;
   return line >= 1 ? `line ${line}` : null;
+}
+
+/** The error with `code` under mssql's and tedious's wrappers (the guards' refusal comes wrapped as ESOCKET). */
+function withCode(error: unknown, code: string, depth = 0): MssqlErrorShape | null {
+  const e = error as MssqlErrorShape | undefined;
+  if (!e || typeof e !== "object" || depth > 6) return null;
+  if (e.code === code) return e;
+  for (const inner of [e.originalError, e.cause, ...(e.errors ?? [])]) {
+    const found = withCode(inner, code, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** The socket or TLS error under mssql's and tedious's wrappers (tedious nests it in an AggregateError). */

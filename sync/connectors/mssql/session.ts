@@ -6,6 +6,7 @@ import type { SqlColumn, SqlRows } from "../../sql/singleNumber.js";
 import type { PasswordSecrets } from "../../sql/connectionFields.js";
 import { type MssqlConfig, type MssqlSource, quotedProcedure, tsqlLiteral } from "./config.js";
 import { mssqlError } from "./mssqlErrors.js";
+import { DOWNGRADE_CODE, DOWNGRADE_FIX, encryptionGuardedConnector } from "./preloginGuard.js";
 
 /**
  * Runs one query (or one stored procedure) on SQL Server through mssql (tedious), one
@@ -36,13 +37,14 @@ const pools = new IdlePools<sql.ConnectionPool>((pool) => pool.close());
 
 /** mssql's configuration for a connection (exported for the TLS mapping's tests). */
 export function mssqlPoolConfig(config: MssqlConfig, secrets: PasswordSecrets, loginErrors: number[] = []): sql.config {
-  const tls =
-    config.tls === "disable"
-      ? { encrypt: false, trustServerCertificate: true }
-      : config.tls === "require"
-        ? { encrypt: true, trustServerCertificate: true }
-        : // verify-ca and verify-full: tedious checks the chain and the host name (it has no CA-only mode).
-          { encrypt: true, trustServerCertificate: false, ...(config.caCertificate ? { cryptoCredentialsDetails: { ca: config.caCertificate } } : {}) };
+  const requireTls = config.tls !== "disable";
+  const strict = requireTls && config.strictEncryption;
+  const tls = !requireTls
+    ? { encrypt: false, trustServerCertificate: true }
+    : config.tls === "require"
+      ? { encrypt: true, trustServerCertificate: true }
+      : // verify-ca and verify-full: tedious checks the chain and the host name (it has no CA-only mode).
+        { encrypt: true, trustServerCertificate: false, ...(config.caCertificate ? { cryptoCredentialsDetails: { ca: config.caCertificate } } : {}) };
   return {
     server: config.host,
     port: config.port,
@@ -52,10 +54,19 @@ export function mssqlPoolConfig(config: MssqlConfig, secrets: PasswordSecrets, l
     connectionTimeout: config.connectTimeoutSeconds * 1000,
     requestTimeout: config.statementTimeoutSeconds * 1000,
     pool: { max: 4, min: 0, idleTimeoutMillis: 60_000 },
-    options: { ...tls, appName: "Pacer", readOnlyIntent: config.readOnlyIntent, enableArithAbort: true },
+    options: {
+      ...tls,
+      // TDS 8: tedious opens TLS on the bare socket (checking the certificate in every TLS mode) before any TDS byte.
+      ...(strict ? { encrypt: "strict" } : {}),
+      // TDS 7.x with TLS on: refuse a PRELOGIN answer that would let tedious log in in clear (preloginGuard.ts).
+      ...(requireTls && !strict ? { connector: encryptionGuardedConnector } : {}),
+      appName: "Pacer",
+      readOnlyIntent: config.readOnlyIntent,
+      enableArithAbort: true,
+    },
     // Check pooled connections by their socket, not with an extra query.
     validateConnection: "socket",
-    beforeConnect: (connection: TediousEvents) => watchLogin(connection, config.tls !== "disable", loginErrors),
+    beforeConnect: (connection: TediousEvents) => watchLogin(connection, requireTls && !strict, loginErrors),
   } as sql.config;
 }
 
@@ -70,20 +81,19 @@ interface TediousEvents {
  * - tedious keeps only the last error of a failed login ("Login failed …"), so SQL Server's error
  *   numbers are collected here (4060 "Cannot open database" tells a wrong database from a wrong
  *   password);
- * - tedious 19 with `encrypt: true` carries on without TLS when the server answers PRELOGIN with
- *   "encryption not supported" (a downgrade). The login is already sent by then, but the
- *   connection is refused before any query, so a TLS mode other than `disable` never runs a query
- *   in clear. (SQL Server's "Force Encryption" setting prevents the downgrade.)
+ * - a second guard behind preloginGuard.ts: a TDS 7.x connection with TLS on that logged in
+ *   without tedious's 'secure' event (TLS inside PRELOGIN) is refused before any query. (Strict
+ *   mode has TLS from the first byte and no such event.)
  */
-function watchLogin(connection: TediousEvents, requireTls: boolean, loginErrors: number[]): void {
+function watchLogin(connection: TediousEvents, expectSecureEvent: boolean, loginErrors: number[]): void {
   let secure = false;
   connection.on("errorMessage", (token: { number?: number }) => {
     if (typeof token.number === "number") loginErrors.push(token.number);
   });
   connection.on("secure", () => (secure = true));
   connection.on("databaseChange", () => {
-    if (secure || !requireTls) return;
-    connection.emit("error", Object.assign(new Error("the server did not encrypt the connection (it answered that it does not support encryption)"), { code: "ENOTENCRYPTED" }));
+    if (secure || !expectSecureEvent) return;
+    connection.emit("error", Object.assign(new Error(`the server did not encrypt the connection; ${DOWNGRADE_FIX}`), { code: DOWNGRADE_CODE }));
     connection.close();
   });
 }

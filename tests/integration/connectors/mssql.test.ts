@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:net";
+import sql from "mssql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import mssql from "../../../sync/connectors/mssql/index.js";
@@ -24,6 +25,9 @@ afterEach(async () => {
   await closeMssqlPools();
   server.batches.length = 0;
   server.logins.length = 0;
+  server.received.length = 0;
+  server.firstBytes.length = 0;
+  server.encryption = 0x02;
 });
 afterAll(async () => {
   await server.stop();
@@ -173,7 +177,7 @@ describe("mssql: test connection and fetch", () => {
 
 describe("mssql: TLS modes", () => {
   const options = (tls: string, extra: Record<string, unknown> = {}) =>
-    mssqlPoolConfig(mssql.schemas.connectionConfig.parse({ host: "db.example.com", database: "shop", user: "u", tls, ...extra }), { password: "p" }).options;
+    mssqlPoolConfig(mssql.schemas.connectionConfig.parse({ host: "db.example.com", database: "shop", user: "u", tls, ...extra }), { password: "p" }).options!;
   const ca = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 
   it("maps each mode onto encrypt, trustServerCertificate and the CA", () => {
@@ -184,11 +188,77 @@ describe("mssql: TLS modes", () => {
     expect(options("verify-full", { readOnlyIntent: true })).toMatchObject({ readOnlyIntent: true, appName: "Pacer" });
   });
 
-  it("a server that answers PRELOGIN with 'encryption not supported' is refused before any query when TLS is on", async () => {
-    const error = await failure(mssql.testConnection(ctx({ tls: "require" })));
-    expect(error.type).toBe("config");
-    expect(error.message).toMatch(/^TLS with SQL Server failed: the server did not encrypt the connection/);
-    // tedious has already sent the login by then (see session.ts); no query was sent.
+  it("maps strict encryption onto tedious's encrypt: 'strict', and the PRELOGIN guard onto TDS 7.x with TLS on", () => {
+    expect(options("verify-full", { strictEncryption: true })).toMatchObject({ encrypt: "strict" });
+    expect(options("verify-full", { strictEncryption: true }).connector).toBeUndefined();
+    expect(typeof options("require").connector).toBe("function");
+    expect(typeof options("verify-ca").connector).toBe("function");
+    expect(options("disable").connector).toBeUndefined();
+    const both = mssql.schemas.connectionConfig.safeParse({ host: "db.example.com", database: "shop", user: "u", tls: "disable", strictEncryption: true });
+    expect(both.success).toBe(false);
+  });
+
+  const LOGIN7 = 0x10;
+  const PRELOGIN = 0x12;
+  const types = () => server.received.map((m) => m.type);
+
+  for (const tls of ["verify-full", "verify-ca", "require"]) {
+    it(`TLS mode ${tls}: a server answering PRELOGIN "encryption not supported" is refused before the login is sent`, async () => {
+      const error = await failure(mssql.testConnection(ctx({ tls })));
+      expect(error.type).toBe("config");
+      expect(error.message).toBe(
+        "TLS with SQL Server failed: the server answered PRELOGIN with encryption not supported, so Pacer did not send the login; turn on Force Encryption on the server, or choose TLS mode disable on a private network. Check the connection's TLS mode and CA certificate.",
+      );
+      expect(types()).toEqual([PRELOGIN]);
+      expect(server.logins).toEqual([]);
+    });
+  }
+
+  it("an ENCRYPT_OFF answer is refused too (tedious would log in in clear)", async () => {
+    server.encryption = 0x00;
+    const error = await failure(mssql.fetchValue!(ctx({ tls: "require" }), source()));
+    expect(error.message).toMatch(/^TLS with SQL Server failed: the server answered PRELOGIN with encryption off, so Pacer did not send the login; turn on Force Encryption/);
+    expect(types()).toEqual([PRELOGIN]);
+    expect(server.logins).toEqual([]);
+  });
+
+  it("an ENCRYPT_ON answer passes the guard: tedious starts TLS inside PRELOGIN, and no login goes out before it", async () => {
+    server.encryption = 0x01;
+    await failure(mssql.testConnection(ctx({ tls: "require", connectTimeoutSeconds: 2 })));
+    // The second PRELOGIN message carries a TLS handshake record (0x16); this server speaks no TLS, so it ends there.
+    expect(server.received.slice(0, 2)).toEqual([
+      { type: PRELOGIN, first: 0x00 /* the VERSION option's token */ },
+      { type: PRELOGIN, first: 0x16 },
+    ]);
+    expect(types()).not.toContain(LOGIN7);
+  });
+
+  it("TLS mode disable with a server that does not support encryption logs in as before", async () => {
+    server.answer = answering(count(5));
+    expect((await mssql.fetchValue!(ctx({ tls: "disable" }), source())).value).toBe(5);
+    expect(types().slice(0, 2)).toEqual([PRELOGIN, LOGIN7]);
+  });
+
+  it("strict encryption (TDS 8) opens with a TLS ClientHello, not a PRELOGIN", async () => {
+    const error = await failure(mssql.testConnection(ctx({ tls: "verify-full", strictEncryption: true, connectTimeoutSeconds: 2 })));
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(server.firstBytes).toEqual([0x16]);
+    expect(server.received).toEqual([]);
+    expect(server.logins).toEqual([]);
+  });
+
+  it("second guard: without the PRELOGIN check, a login that was not encrypted is refused before any query", async () => {
+    const config = mssql.schemas.connectionConfig.parse({ host: "127.0.0.1", port: server.port, database: "shop", user: "pacer_reader", tls: "require" });
+    const poolConfig = mssqlPoolConfig(config, { password: server.credentials.password });
+    const pool = new sql.ConnectionPool({ ...poolConfig, options: { ...poolConfig.options, connector: undefined } });
+    pool.on("error", () => undefined);
+    const error = await pool.connect().then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    await pool.close();
+    expect(error?.message).toMatch(/the server did not encrypt the connection; turn on Force Encryption on the server/);
+    expect(types()).toEqual([PRELOGIN, LOGIN7]);
     expect(server.batches).toEqual([]);
   });
 });
