@@ -108,6 +108,11 @@ export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> 
   fetchItems?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<ItemNode[]>;
   /** Where people open the source itself (e.g. the query), stored on a linked project. */
   sourceUrl?(config: Config, source: Source): string | null;
+  /**
+   * How long one call may take for this connection, when its config sets a timeout longer than the
+   * default 30 s deadline (a SQL statement timeout of 120 s must not be cut at 30 s).
+   */
+  callDeadlineMs?(config: Config): number;
 }
 
 /** What the integration services need of the registry. */

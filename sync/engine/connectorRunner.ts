@@ -13,11 +13,13 @@ export class ConnectorRunner {
   ) {}
 
   private context(definition: ConnectorDefinition, config: unknown, secrets: unknown, parent?: AbortSignal) {
+    // A connection whose own timeout outlasts the default deadline gets that long, plus slack.
+    const deadlineMs = definition.callDeadlineMs?.(config) ?? this.deadlineMs;
     return connectorContext({
       config,
       secrets,
       log: this.log.child({ connector: definition.id }),
-      ...(this.deadlineMs ? { deadlineMs: this.deadlineMs } : {}),
+      ...(deadlineMs ? { deadlineMs } : {}),
       ...(parent ? { parent } : {}),
     });
   }

@@ -1,6 +1,7 @@
 import type { ConnectorContext, ConnectorDefinition, IntegrationMeta, RateLimitPolicy } from "../../core/integrations/contract.js";
 import { defaultRateLimit } from "../../core/integrations/contract.js";
 import type { z } from "zod";
+import { DEFAULT_DEADLINE_MS } from "../connectors/context.js";
 import { configError } from "../connectors/errors.js";
 import { type SqlRows, singleNumericCell } from "./singleNumber.js";
 
@@ -33,7 +34,9 @@ export interface SqlEngine<Config, Secrets, Source> {
   who(config: Config): string;
 }
 
-export interface SqlConnectorSpec<Config extends { statementTimeoutSeconds: number }, Secrets, Source> {
+type TimedConfig = { statementTimeoutSeconds: number; connectTimeoutSeconds?: number };
+
+export interface SqlConnectorSpec<Config extends TimedConfig, Secrets, Source> {
   meta: Omit<IntegrationMeta, "mode" | "type">;
   schemas: { connectionConfig: z.ZodType<Config>; secrets: z.ZodType<Secrets>; sourceConfig: z.ZodType<Source> };
   engine: SqlEngine<Config, Secrets, Source>;
@@ -49,7 +52,12 @@ export function runLimits(ctx: ConnectorContext<{ statementTimeoutSeconds: numbe
   return { timeoutMs: Math.max(1_000, Math.min(configured, left)), maxRows: 2 };
 }
 
-export function defineSqlConnector<Config extends { statementTimeoutSeconds: number }, Secrets, Source>(
+/** Connect, then the statement timeout, then slack to roll back and report: the server, not Pacer, ends a slow query. */
+export function sqlCallDeadlineMs(config: TimedConfig): number {
+  return Math.max(DEFAULT_DEADLINE_MS, ((config.connectTimeoutSeconds ?? 10) + config.statementTimeoutSeconds) * 1000 + 5_000);
+}
+
+export function defineSqlConnector<Config extends TimedConfig, Secrets, Source>(
   spec: SqlConnectorSpec<Config, Secrets, Source>,
 ): ConnectorDefinition<Config, Secrets, Source> {
   const { engine } = spec;
@@ -58,6 +66,7 @@ export function defineSqlConnector<Config extends { statementTimeoutSeconds: num
     type: "data",
     mode: "pull",
     schemas: spec.schemas,
+    callDeadlineMs: sqlCallDeadlineMs,
     // Databases take a few queries at once from one login well; the org limit applies on top.
     rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 4, maxAttempts: 2, baseDelayMs: 2_000, ...spec.rateLimit },
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorContext, ConnectorDefinition } from "../../../core/integrations/contract.js";
 import { defaultRateLimit } from "../../../core/integrations/contract.js";
+import { DEFAULT_DEADLINE_MS } from "../context.js";
 import { configError } from "../errors.js";
 import { type BigQueryConnection, BigQueryCalls, keyProblem } from "./client.js";
 import { checkSchema, formatBytes, refusedStatement, singleNumber } from "./result.js";
@@ -97,6 +98,8 @@ const bigquery: ConnectorDefinition<Config, Secrets, Source> = {
   docsUrl: "https://github.com/pacer-okr/pacer#bigquery",
   mode: "pull",
   schemas: { connectionConfig: config, secrets, sourceConfig: source },
+  // The job timeout, plus the token exchange and the dry run before it.
+  callDeadlineMs: (c) => Math.max(DEFAULT_DEADLINE_MS, c.timeoutSeconds * 1000 + 15_000),
   // BigQuery allows many concurrent queries per project, but each costs money: stay modest.
   // A 429/quotaExceeded without Retry-After waits a minute; 5xx is retried twice with backoff.
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, maxAttempts: 3, baseDelayMs: 1_000, defaultRetryAfterMs: 60_000 },

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../../sync/connectors/errors.js";
 import { sqlServerConfig, tlsOptions } from "../../../sync/sql/connectionFields.js";
+import { sqlCallDeadlineMs } from "../../../sync/sql/defineSqlConnector.js";
 import { IdlePools, poolKey } from "../../../sync/sql/idlePools.js";
+import { ConnectorRunner } from "../../../sync/engine/connectorRunner.js";
+import { createLogger } from "../../../core/log/logger.js";
+import postgresql from "../../../sync/connectors/postgresql/index.js";
 import { type SqlRows, singleNumericCell } from "../../../sync/sql/singleNumber.js";
 import { maskSql, readOnlyQueryProblem } from "../../../sync/sql/statement.js";
 import { thrownBy } from "../../support/thrown.js";
@@ -141,5 +145,27 @@ describe("IdlePools", () => {
     expect(await slow).toBe(7);
     await pools.closeAll();
     expect(closed).toEqual([7]);
+  });
+});
+
+describe("call deadline", () => {
+  it("outlasts the connect and statement timeouts, never under the default 30 s", () => {
+    expect(sqlCallDeadlineMs({ statementTimeoutSeconds: 120, connectTimeoutSeconds: 10 })).toBe(135_000);
+    expect(sqlCallDeadlineMs({ statementTimeoutSeconds: 1 })).toBe(30_000);
+  });
+
+  it("is what the runner gives a SQL connector's call, so the server's timeout ends a slow query first", async () => {
+    let left = 0;
+    const probe = {
+      ...postgresql,
+      fetchValue: async (ctx: { deadlineAt: number }) => {
+        left = ctx.deadlineAt - Date.now();
+        return { value: 1, details: null, asOf: new Date() };
+      },
+    };
+    const config = postgresql.schemas.connectionConfig.parse({ host: "db", database: "d", user: "u", statementTimeoutSeconds: 120 });
+    await new ConnectorRunner(createLogger("silent"), 30_000).fetchValue(probe, config, { password: "p" }, { query: "SELECT 1" });
+    expect(left).toBeGreaterThan(120_000);
+    expect(left).toBeLessThanOrEqual(135_000);
   });
 });
