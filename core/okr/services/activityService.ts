@@ -48,7 +48,8 @@ export class ActivityService extends OkrContext {
   async editComment(actor: Actor, id: string, input: { text: string; version?: number | undefined }): Promise<Activity> {
     const comment = await this.requireComment(actor, id);
     if (comment.authorId !== actor.userId) throw forbidden("Only its author can edit a comment.");
-    const updated = await this.okr.activity.update(actor.tenantId, id, { $set: { text: input.text, data: { edited: true } } }, { expectedVersion: versionToUse(input.version, comment) });
+    // `data` also holds what Teams added (reaction counts, the thread's message ids): keep it; the version guards the read.
+    const updated = await this.okr.activity.update(actor.tenantId, id, { $set: { text: input.text, data: { ...comment.data, edited: true } } }, { expectedVersion: versionToUse(input.version, comment) });
     if (!updated) throw notFound("Comment");
     return updated;
   }

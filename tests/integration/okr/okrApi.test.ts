@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Activity } from "../../../core/okr/model.js";
 import { quarterShift } from "../../../core/okr/periods.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { apiClient, person, type Reply } from "./support.js";
@@ -89,6 +90,16 @@ describe("objectives and key results", () => {
     const reply = ok(await api(alice, "POST", `/key-results/${ids.krMetric}/comments`, { text: "Thanks", parentId: comment.id }), 201);
     expect(reply.parentId).toBe(comment.id);
     expect((await api(alice, "PATCH", `/comments/${comment.id}`, { text: "hijack", version: 1 })).status).toBe(403);
+  });
+
+  it("editing a comment keeps what Teams added to it (reaction counts)", async () => {
+    const comment = ok(await api(bob, "POST", `/key-results/${ids.krMetric}/comments`, { text: "Great quarter" }), 201);
+    const activity = pacer.store.tenantCollection<Activity>("activity");
+    await activity.update(tenant, comment.id, { $set: { data: { reactions: { like: 3, heart: 1 } } } });
+    const edited = ok(await api(bob, "PATCH", `/comments/${comment.id}`, { text: "Great quarter!", version: 2 }));
+    expect(edited.text).toBe("Great quarter!");
+    const stored = await activity.findById(tenant, comment.id);
+    expect(stored?.data).toEqual({ reactions: { like: 3, heart: 1 }, edited: true });
   });
 
   it("team owners manage the team's OKRs; team members do not", async () => {
