@@ -2,6 +2,7 @@ import { AppError, forbidden, notFound, unauthenticated } from "../errors/appErr
 import type { Actor } from "../okr/actor.js";
 import { isOrgAdmin } from "../okr/permissions.js";
 import type { OkrDeps } from "../okr/services/context.js";
+import type { PeriodService } from "../okr/services/periodService.js";
 import { type Organization, OrganizationRepository } from "../store/repositories/organizations.js";
 import { type User, UserRepository } from "../store/repositories/users.js";
 import type { Store } from "../store/store.js";
@@ -259,12 +260,19 @@ export class PowerBiService {
 
 
 /** The feed over the OKR service layer's collections and people. */
-export function createPowerBiService(store: Store, okr: { store: OkrDeps["okr"]; events: OkrDeps["events"] }, now?: () => Date): PowerBiService {
-  return new PowerBiService(store, {
+export function createPowerBiService(
+  store: Store,
+  okr: { store: OkrDeps["okr"]; events: OkrDeps["events"]; periods?: Pick<PeriodService, "addReferences"> },
+  now?: () => Date,
+): PowerBiService {
+  const service = new PowerBiService(store, {
     okr: okr.store,
     users: new UserRepository(store),
     orgs: new OrganizationRepository(store),
     events: okr.events,
     ...(now ? { now } : {}),
   });
+  // Saved queries name periods: a query whose period vanished would quietly serve no rows for it.
+  okr.periods?.addReferences("feedQueries", (tenantId, periodId) => service.queries.count(tenantId, { periodIds: periodId }));
+  return service;
 }

@@ -59,5 +59,8 @@ export function organizationRoutes(okr: OkrServices, api: ApiDescription): Route
     const period = await okr.periods.update(actor, params.id!, { ...body, version: expectedVersion() });
     return periodView(period, okr.periods.isCurrent(period));
   });
+  operation(router, api, { method: "delete", path: "/periods/:id", tag: periods, summary: "Delete a period nothing uses (org admins; 409 naming what still uses it; never the current quarter)" }, async ({ actor, params, optionalVersion }) => {
+    await okr.periods.delete(actor, params.id!, optionalVersion());
+  });
   return router;
 }
