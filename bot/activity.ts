@@ -62,6 +62,30 @@ export interface ConversationReference {
   channelData?: { tenant?: { id?: string }; team?: { id?: string }; channel?: { id?: string } } | undefined;
 }
 
+/**
+ * A member of a team or chat as the Bot Connector lists it (`TeamsChannelAccount`): `id` is the
+ * person's Teams id for this bot (`29:…`), `aadObjectId` their Entra object id.
+ * https://learn.microsoft.com/microsoftteams/platform/bots/how-to/get-teams-context#fetch-the-roster-or-user-profile
+ */
+export interface TeamsMember {
+  id: string;
+  aadObjectId?: string | undefined;
+  name?: string | undefined;
+  email?: string | undefined;
+  userPrincipalName?: string | undefined;
+  tenantId?: string | undefined;
+  userRole?: string | undefined;
+}
+
+/** One page of `GET {serviceUrl}/v3/conversations/{id}/pagedmembers`; no `continuationToken` on the last. */
+export interface PagedMembers {
+  members: TeamsMember[];
+  continuationToken?: string | undefined;
+}
+
+/** An answer of the Bot Connector: the value, or the HTTP status (0: no answer) and `Retry-After`. */
+export type ConnectorResult<T> = { ok: true; value: T } | { ok: false; status: number; retryAfterMs: number | undefined; error: string };
+
 export interface Attachment {
   contentType: string;
   content: unknown;

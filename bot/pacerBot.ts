@@ -49,7 +49,7 @@ export function createPacerBot(options: PacerBotOptions): PacerBot {
   const queue = new ConversationSendQueue(adapter.sendToConversation, {
     onGiveUp: (info) => log.warn(info, "gave up sending to a Teams conversation"),
   });
-  const notifier = { okr, bots, queue, log, tabLink: (path: string) => tabLink(deps, path) };
+  const notifier = { okr, bots, queue, log, tabLink: (path: string) => tabLink(deps, path), connector: adapter };
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
     const tracked = work.catch((error: unknown) => log.error({ err: error }, "bot notification failed")).finally(() => pending.delete(tracked));

@@ -2,7 +2,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext
 import type { Request, RequestHandler, Response } from "express";
 import type { Config } from "../../core/config/config.js";
 import type { Logger } from "../../core/log/logger.js";
-import type { ConversationReference, IncomingActivity, InvokeResponse, OutgoingActivity, TurnLogic } from "../activity.js";
+import type { ChannelAccount, ConnectorResult, ConversationReference, IncomingActivity, InvokeResponse, OutgoingActivity, PagedMembers, TurnLogic } from "../activity.js";
 import { authorizationHeader, PacerCredentialFactory } from "./credentials.js";
 
 /**
@@ -15,6 +15,17 @@ export interface BotAdapter {
   handler: RequestHandler;
   /** One attempt to post into a conversation (or reply in a thread); retries are the caller's. */
   sendToConversation(reference: ConversationReference, activity: OutgoingActivity, options?: { replyToId?: string }): Promise<SendOutcome>;
+  /**
+   * One page of the members of a team (or chat) the bot is installed in.
+   * https://learn.microsoft.com/microsoftteams/platform/bots/how-to/get-teams-context#fetch-the-roster-or-user-profile
+   */
+  pagedMembers(reference: ConversationReference, page: { pageSize: number; continuationToken?: string | undefined }): Promise<ConnectorResult<PagedMembers>>;
+  /**
+   * Starts the bot's 1:1 chat with a member of a team or chat it is installed in (Teams answers the
+   * existing chat's id when there is one), "Create the conversation" in
+   * https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages
+   */
+  createPersonalConversation(input: { serviceUrl: string; bot: ChannelAccount; memberId: string; tenantId: string }): Promise<ConnectorResult<{ id: string }>>;
   /** Whether inbound requests are authenticated (false only with an empty BOT_ID outside production). */
   authenticated: boolean;
 }
@@ -112,17 +123,6 @@ export function createBotAdapter(config: Config, log: Logger, logic: TurnLogic):
     handler,
     authenticated: Boolean(config.BOT_ID),
     async sendToConversation(reference, activity, options = {}) {
-      let authorization: string | undefined;
-      try {
-        if (config.BOT_ID) {
-          outboundCredentials ??= credentials.createCredentials(config.BOT_ID, outbound.scope, outbound.loginUrl, true);
-          authorization = await authorizationHeader(await outboundCredentials);
-        }
-      } catch (error) {
-        outboundCredentials = undefined;
-        return { ok: false, status: 0, retryAfterMs: undefined, error: `could not get a bot token: ${(error as Error).message}` };
-      }
-      const base = reference.serviceUrl.replace(/\/+$/, "");
       const path = `/v3/conversations/${encodeURIComponent(reference.conversation.id)}/activities${options.replyToId ? `/${encodeURIComponent(options.replyToId)}` : ""}`;
       const body = {
         ...activity,
@@ -130,25 +130,56 @@ export function createBotAdapter(config: Config, log: Logger, logic: TurnLogic):
         conversation: { id: reference.conversation.id },
         ...(options.replyToId ? { replyToId: options.replyToId } : {}),
       };
-      let res: globalThis.Response;
-      try {
-        res = await fetch(`${base}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(15_000),
-        });
-      } catch (error) {
-        return { ok: false, status: 0, retryAfterMs: undefined, error: (error as Error).message };
-      }
-      const text = await res.text();
-      if (res.ok) {
-        const id = text ? ((JSON.parse(text) as { id?: string }).id ?? undefined) : undefined;
-        return { ok: true, id };
-      }
-      return { ok: false, status: res.status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")), error: text.slice(0, 500) };
+      const answer = await connector<{ id?: string }>("POST", reference.serviceUrl, path, body);
+      return answer.ok ? { ok: true, id: answer.value?.id ?? undefined } : answer;
+    },
+    async pagedMembers(reference, page) {
+      const query = new URLSearchParams({ pageSize: String(page.pageSize), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
+      const answer = await connector<PagedMembers>("GET", reference.serviceUrl, `/v3/conversations/${encodeURIComponent(reference.conversation.id)}/pagedmembers?${query}`);
+      if (!answer.ok) return answer;
+      if (!Array.isArray(answer.value?.members)) return { ok: false, status: 502, retryAfterMs: undefined, error: "the Bot Connector answered no members list" };
+      return { ok: true, value: { members: answer.value.members, continuationToken: answer.value.continuationToken || undefined } };
+    },
+    async createPersonalConversation({ serviceUrl, bot, memberId, tenantId }) {
+      const body = { isGroup: false, bot: { id: bot.id }, members: [{ id: memberId }], tenantId, channelData: { tenant: { id: tenantId } } };
+      const answer = await connector<{ id?: string }>("POST", serviceUrl, "/v3/conversations", body);
+      if (!answer.ok) return answer;
+      const id = answer.value?.id;
+      return typeof id === "string" && id ? { ok: true, value: { id } } : { ok: false, status: 502, retryAfterMs: undefined, error: "the Bot Connector answered no conversation id" };
     },
   };
+
+  /** One authenticated call to the Bot Connector (the bot's outbound token); the JSON answer, or the failure. */
+  async function connector<T>(method: "GET" | "POST", serviceUrl: string, path: string, body?: unknown): Promise<ConnectorResult<T | undefined>> {
+    let authorization: string | undefined;
+    try {
+      if (config.BOT_ID) {
+        outboundCredentials ??= credentials.createCredentials(config.BOT_ID, outbound.scope, outbound.loginUrl, true);
+        authorization = await authorizationHeader(await outboundCredentials);
+      }
+    } catch (error) {
+      outboundCredentials = undefined;
+      return { ok: false, status: 0, retryAfterMs: undefined, error: `could not get a bot token: ${(error as Error).message}` };
+    }
+    let res: globalThis.Response;
+    try {
+      res = await fetch(`${serviceUrl.replace(/\/+$/, "")}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(authorization ? { authorization } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      return { ok: false, status: 0, retryAfterMs: undefined, error: (error as Error).message };
+    }
+    const text = await res.text();
+    if (!res.ok) return { ok: false, status: res.status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")), error: text.slice(0, 500) };
+    try {
+      return { ok: true, value: text ? (JSON.parse(text) as T) : undefined };
+    } catch {
+      return { ok: true, value: undefined }; // done (a sent message must not be sent again); the caller checks what it needs
+    }
+  }
 }
 
 /** `Retry-After` in seconds or as an HTTP date. */

@@ -16,6 +16,19 @@ export interface BotConversation extends TenantDocument {
   teamConversationId?: string | undefined;
   /** Teams ids (MRIs) of people recently active here, newest last, at most 60: `refresh.userIds` of cards posted here. */
   recentUserIds?: string[] | undefined;
+  /**
+   * A team's or chat's members as last read from the Bot Connector (bot/notifications/personalChat.ts):
+   * whom Pacer may start a 1:1 chat with. Everyone with an Entra id, matched to Pacer users lazily.
+   */
+  roster?: RosterMember[] | undefined;
+  /** When `roster` was last read (it is read again after a day). */
+  rosterReadAt?: Date | undefined;
+}
+
+/** A member of a team or chat: Teams id for this bot (`29:…`) and Entra object id (lowercase). */
+export interface RosterMember {
+  teamsId: string;
+  oid: string;
 }
 
 /** What a subscription follows: every check-in of the organisation, a team's objectives, or one objective. */
@@ -183,6 +196,42 @@ export class BotStore {
     if (Object.keys($set).length > 0) await this.conversations.update(tenantId, conversationKey(conversationId), { $set });
   }
 
+  /** The person's 1:1 chat with Pacer, when Pacer has one. */
+  personalChatOf(tenantId: string, userId: string): Promise<BotConversation | null> {
+    return this.conversations.findOne(tenantId, { scope: "personal", userId });
+  }
+
+  /** Saves a team's roster as read now; the member list is written only when it changed. */
+  async saveRoster(tenantId: string, conversationId: string, roster: RosterMember[], now: Date): Promise<void> {
+    const existing = await this.findConversation(tenantId, conversationId);
+    if (!existing) return;
+    const sorted = [...roster].sort((a, b) => a.oid.localeCompare(b.oid));
+    const changed = JSON.stringify(existing.roster ?? null) !== JSON.stringify(sorted);
+    await this.conversations.update(tenantId, conversationKey(conversationId), { $set: { rosterReadAt: now, ...(changed ? { roster: sorted } : {}) } });
+  }
+
+  /**
+   * Records that Teams refused a 1:1 chat with a person (403/404: they blocked Pacer, or the app is
+   * not allowed for them), so reminder passes do not ask again until `unreachableSince` is old.
+   */
+  async markUnreachable(tenantId: string, oid: string, status: number, now: Date): Promise<void> {
+    const key = unreachableKey(tenantId, oid);
+    if (await this.processed.findById(tenantId, key)) {
+      await this.processed.update(tenantId, key, { $set: { at: now, result: { status } } });
+      return;
+    }
+    try {
+      await this.processed.insert(tenantId, { _id: key, state: "done", at: now, result: { status } }, now);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+  }
+
+  async unreachableSince(tenantId: string, oid: string): Promise<{ at: Date; status: number } | null> {
+    const found = await this.processed.findById(tenantId, unreachableKey(tenantId, oid));
+    return found ? { at: found.at, status: Number(found.result.status) } : null;
+  }
+
   async reminderSettings(tenantId: string): Promise<ReminderSettings> {
     const saved = await this.settings.findById(tenantId, settingsKey(tenantId));
     return { ...DEFAULT_REMINDER_SETTINGS, ...(saved?.reminders ?? {}) };
@@ -267,6 +316,7 @@ export class BotStore {
 
 const conversationKey = (conversationId: string) => `conv:${conversationId}`;
 const settingsKey = (tenantId: string) => `settings:${tenantId}`;
+const unreachableKey = (tenantId: string, oid: string) => `unreachable:${tenantId}:${oid}`;
 
 /** Whole-organisation subscriptions keep the key they had before targets existed. */
 const subscriptionKey = (conversationId: string, target: SubscriptionTarget) =>
