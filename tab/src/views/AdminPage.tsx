@@ -1,6 +1,12 @@
 import {
   Button,
   Card,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   Field,
   Input,
   MessageBar,
@@ -23,12 +29,14 @@ import { useState } from "react";
 import { errorMessage } from "../api.js";
 import { DataSourcesAdmin } from "../integrations/DataSourcesAdmin.js";
 import { useSession } from "../session.js";
-import type { User } from "../types.js";
+import type { Period, User } from "../types.js";
 
 const useStyles = makeStyles({
   page: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, maxWidth: "960px" },
   row: { display: "flex", gap: tokens.spacingHorizontalM, alignItems: "flex-end", flexWrap: "wrap" },
   tableWrap: { overflowX: "auto" },
+  periodList: { listStyleType: "none", paddingLeft: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS },
+  periodItem: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
 });
 
 type Role = User["orgRole"];
@@ -41,6 +49,8 @@ export default function AdminPage() {
   const [quarter, setQuarter] = useState("");
   const [quarterError, setQuarterError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState<Period | undefined>();
+  const [periodNotice, setPeriodNotice] = useState<{ intent: "success" | "error"; text: string } | undefined>();
   const isOwner = me.user.orgRole === "owner";
 
   const run = async (action: () => Promise<unknown>, success: string) => {
@@ -66,6 +76,22 @@ export default function AdminPage() {
     }
     setQuarterError(undefined);
     void run(() => api.post("/periods", { quarter: quarter.trim() }), `Added ${quarter.trim()}.`);
+  };
+
+  // A period in use answers 409 with what to move first; that message is shown by the list.
+  const deletePeriod = async (period: Period) => {
+    setBusy(true);
+    setPeriodNotice(undefined);
+    try {
+      await api.request("DELETE", `/periods/${period.id}`, undefined, { "If-Match": `"${period.version}"` });
+      setPeriodNotice({ intent: "success", text: `Deleted the period “${period.name}”.` });
+    } catch (e) {
+      setPeriodNotice({ intent: "error", text: errorMessage(e) });
+    } finally {
+      setDeleting(undefined);
+      setBusy(false);
+      await reloadDirectory();
+    }
   };
 
   const people = [...users.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -130,12 +156,23 @@ export default function AdminPage() {
 
       <Card>
         <Subtitle2 as="h3">Periods</Subtitle2>
-        <ul>
+        {periodNotice && (
+          <MessageBar intent={periodNotice.intent} role={periodNotice.intent === "error" ? "alert" : "status"} data-testid="period-notice">
+            <MessageBarBody>{periodNotice.text}</MessageBarBody>
+          </MessageBar>
+        )}
+        <ul className={s.periodList} aria-label="Periods">
           {periods.map((p) => (
-            <li key={p.id}>
+            <li key={p.id} className={s.periodItem} data-testid="period">
               <Text>
                 {p.name} ({p.startDate} – {p.endDate}){p.current ? " · current" : ""}
               </Text>
+              {/* The current quarter is not deletable: it would be created again at once. */}
+              {isAdmin && !p.current && (
+                <Button size="small" disabled={busy} aria-label={`Delete period ${p.name}`} onClick={() => setDeleting(p)}>
+                  Delete
+                </Button>
+              )}
             </li>
           ))}
         </ul>
@@ -157,6 +194,27 @@ export default function AdminPage() {
           </form>
         )}
       </Card>
+
+      {deleting && (
+        <Dialog open onOpenChange={(_, d) => !d.open && setDeleting(undefined)} modalType="alert">
+          <DialogSurface data-testid="delete-period-dialog">
+            <DialogBody>
+              <DialogTitle>Delete the period “{deleting.name}”?</DialogTitle>
+              <DialogContent>
+                <Text>
+                  {deleting.startDate} – {deleting.endDate}. A period that objectives or Power BI feed queries still use is kept, and Pacer says what to move first.
+                </Text>
+              </DialogContent>
+              <DialogActions>
+                <Button onClick={() => setDeleting(undefined)}>Cancel</Button>
+                <Button appearance="primary" disabled={busy} onClick={() => void deletePeriod(deleting)}>
+                  Delete period
+                </Button>
+              </DialogActions>
+            </DialogBody>
+          </DialogSurface>
+        </Dialog>
+      )}
 
       <Card>
         <Subtitle2 as="h3">Teams</Subtitle2>
