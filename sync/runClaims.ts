@@ -63,6 +63,11 @@ export class RunClaims {
     await this.claims.updateOne({ _id: claim._id, owner: this.owner }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
   }
 
+  /** Forgets every attempt at this run, so the task can be claimed again (the sync engine's bucket leases). */
+  async release(claim: RunClaim): Promise<void> {
+    await this.claims.deleteMany({ task: claim.task, run: claim.run });
+  }
+
   /** Marks the run done and forgets the task's older runs (their claims are no longer needed). */
   async finish(claim: RunClaim, now = new Date()): Promise<void> {
     await this.claims.updateOne({ _id: claim._id, owner: this.owner }, { $set: { finishedAt: now } });

@@ -20,6 +20,7 @@ import {
   sourceError,
 } from "./errors.js";
 import type { IntegrationStore } from "./integrationStore.js";
+import { stateOf, withState } from "./linkStates.js";
 import { connectionSecretContext, type AllowListMode, type Connection, type KrLink, type LinkTarget, type OrgIntegrations, type PausedReason, type Visibility } from "./model.js";
 import { canCreateConnection, canEditConnection, canSeeConnection, canUseConnection, isIntegrationAdmin, isTenantAdmin } from "./permissions.js";
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, sourceKey } from "./schedule.js";
@@ -283,11 +284,7 @@ export class IntegrationService {
     if (input.secrets !== undefined) Object.assign(set, this.seal(actor.tenantId, id, parseWith(definition.schemas.secrets, input.secrets, "secrets")));
     const updated = await this.store.connections.update(actor.tenantId, id, { $set: set }, { expectedVersion: input.version ?? current.version });
     if (!updated) throw notFound("Connection");
-    await this.store.links.updateMany(
-      actor.tenantId,
-      { connectionId: id, stoppedUntilEdited: true },
-      { $set: { stoppedUntilEdited: false, active: definition.mode === "pull", nextSyncAt: this.now() } },
-    );
+    await this.resumeStopped(actor.tenantId, id, definition);
     return updated;
   }
 
@@ -328,14 +325,15 @@ export class IntegrationService {
     if (!connection) throw notFound("Connection");
     const secrets = { ...(await this.openSecrets(connection)), ...patch };
     await this.store.connections.raw.updateOne({ _id: connectionId, tenantId }, { $set: this.seal(tenantId, connectionId, secrets) });
-    if (options.resume) {
-      const definition = this.definition(connection.integrationId);
-      await this.store.links.updateMany(
-        tenantId,
-        { connectionId, stoppedUntilEdited: true },
-        { $set: { stoppedUntilEdited: false, active: definition.mode === "pull", nextSyncAt: this.now() } },
-      );
-    }
+    if (options.resume) await this.resumeStopped(tenantId, connectionId, this.definition(connection.integrationId));
+  }
+
+  /** An edited connection: its links stopped until an edit (by the link or by its sync state) are due now. */
+  private async resumeStopped(tenantId: string, connectionId: string, definition: ConnectorDefinition): Promise<void> {
+    const resume = { stoppedUntilEdited: false, active: definition.mode === "pull", nextSyncAt: this.now() };
+    await this.store.links.updateMany(tenantId, { connectionId, stoppedUntilEdited: true }, { $set: resume });
+    const stopped = (await this.store.findLinks(tenantId, { connectionId })).filter((l) => l.stoppedUntilEdited);
+    await this.store.states.write(tenantId, stopped.map((l) => [l._id, stateOf(l, resume)]));
   }
 
   /** A connection the actor may run (use or edit), with its integration enabled. */
@@ -410,7 +408,7 @@ export class IntegrationService {
         if (await this.okr.store.objectives.findById(actor.tenantId, target.id)) throw objectiveNotLinkable();
         throw error;
       });
-    const link = await this.store.links.findOne(actor.tenantId, { keyResultId: target.id });
+    const link = await this.store.findLink(actor.tenantId, { keyResultId: target.id });
     if (!link) throw notLinked(target.type);
     return link;
   }
@@ -451,7 +449,7 @@ export class IntegrationService {
         { $set: { ...fields, pushTokenHash: token ? hashPushToken(token) : keepToken ? existing.pushTokenHash : null } },
         { expectedVersion: input.version ?? existing.version },
       );
-      return { link: updated!, pushToken: token };
+      return { link: withState(updated!, await this.store.states.get(actor.tenantId, existing._id)), pushToken: token };
     }
     const token = pull ? null : newPushToken();
     try {
@@ -480,7 +478,10 @@ export class IntegrationService {
     if (link.mode !== "push") throw badRequest("Only push (webhook) links have a secret URL.");
     const token = newPushToken();
     const updated = await this.store.links.update(actor.tenantId, link._id, { $set: { pushTokenHash: hashPushToken(token) } });
-    return { link: updated!, pushToken: token };
+    // A new token changes nothing about syncing: carry the state over to the new version (which would hide it).
+    const carried = stateOf({ ...link, version: updated!.version });
+    await this.store.states.write(actor.tenantId, [[link._id, carried]]);
+    return { link: withState(updated!, carried), pushToken: token };
   }
 
   /**
@@ -491,6 +492,7 @@ export class IntegrationService {
     const { target } = await this.editableTarget(actor, subject);
     const link = await this.getLink(actor, target);
     await this.store.links.delete(actor.tenantId, link._id);
+    await this.store.states.forget(actor.tenantId, link._id);
     if (target.type === "project") await this.okr.store.projects.raw.updateOne({ _id: target.id, tenantId: actor.tenantId }, { $set: { sync: null } });
   }
 

@@ -3,11 +3,12 @@ import type { TenantDocument } from "../store/tenantCollection.js";
 import type { ConnectorErrorTypeName } from "./errorTypes.js";
 
 /**
- * Integrations as stored. Three tenant collections, so that each kind of write touches its own
+ * Integrations as stored. Four tenant collections, so that each kind of write touches its own
  * documents: `orgIntegrations` (one settings document per organisation, `_id` = tenant id),
- * `connections` (named credentials, secrets sealed) and `krLinks` (one per linked key result:
- * the source and the sync outcome). Sync writes go to `krLinks` only, never to the key result,
- * except through a check-in when the value changed.
+ * `connections` (named credentials, secrets sealed), `krLinks` (one per linked key result: the
+ * source, as people set it) and `linkSyncStates` (the sync outcomes, in buckets: linkStates.ts).
+ * Syncs write to `linkSyncStates` (to a link only to pause it when its connection or integration
+ * is gone), never to the key result except through a check-in when the value changed.
  */
 
 export type AllowListMode = "all" | "none" | "selected";
@@ -80,6 +81,10 @@ export interface KrLink extends TenantDocument {
   createdBy: string | null;
   /** Push links: SHA-256 (hex) of the secret URL token. */
   pushTokenHash: string | null;
+
+  // The sync fields below are stored as people last set them (saving, pausing, resuming); what
+  // syncs and pushes learn lives in the link's sync state and is laid over them when read
+  // (core/integrations/linkStates.ts): read links through IntegrationStore.findLink(s).
 
   /** The scheduler looks for `active: true, nextSyncAt <= now`; false when paused, stopped or push. */
   active: boolean;

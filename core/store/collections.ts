@@ -176,6 +176,13 @@ export const collectionSpecs: CollectionSpec[] = [
     ],
   },
   {
+    // Each link's sync state (core/integrations/linkStates.ts): `_id` = `<tenantId>:<bucket>`, read and
+    // written by `_id` alone (FerretDB v1 scans for any other filter), the tenant checked on read.
+    name: "linkSyncStates",
+    tenantScoped: true,
+    indexes: [],
+  },
+  {
     // Push idempotency: `_id` = hash of (link, Idempotency-Key) → the first answer, replayed.
     name: "pushReceipts",
     tenantScoped: true,
@@ -194,7 +201,7 @@ export const collectionSpecs: CollectionSpec[] = [
     indexes: [],
   },
   {
-    // Per-link sync claims (RunClaims: task = link id, run = due time). No tenant data.
+    // Sync claims of state buckets in progress (sync/engine/bucketClaims.ts; deleted when done). No tenant data.
     name: "linkClaims",
     tenantScoped: false,
     indexes: [{ key: { task: 1, run: 1 }, name: "task_run" }],

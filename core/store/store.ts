@@ -42,6 +42,8 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 export class Store {
   private schemaReady = false;
   private serializeWrites: boolean;
+  /** FerretDB (from `buildInfo`): only `{ _id }` filters are answered without decoding the whole collection. */
+  private ferretDb = false;
   private readonly writer: MongoClient;
   private readonly writerDb: Db;
 
@@ -84,7 +86,7 @@ export class Store {
   tenantCollection<T extends TenantDocument>(name: string): TenantCollection<T> {
     const spec = collectionSpecs.find((s) => s.name === name);
     if (!spec?.tenantScoped) throw new Error(`${name} is not a tenant-scoped collection`);
-    return new TenantCollection<T>(this.collection<T>(name), this.collection<VersionClaim>("versionClaims"));
+    return new TenantCollection<T>(this.collection<T>(name), this.collection<VersionClaim>("versionClaims"), () => this.ferretDb);
   }
 
   private preparing: Promise<void> | undefined;
@@ -104,10 +106,9 @@ export class Store {
   private async runPrepare(options: { signal?: AbortSignal; onRetry?: (reason: string) => void }): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        if (this.serializeMode === "auto") {
-          const info = await this.db.admin().command({ buildInfo: 1 });
-          this.serializeWrites = typeof info.ferretdbVersion === "string";
-        }
+        const info = await this.db.admin().command({ buildInfo: 1 });
+        this.ferretDb = typeof info.ferretdbVersion === "string";
+        if (this.serializeMode === "auto") this.serializeWrites = this.ferretDb;
         await ensureSchema(this.db);
         this.schemaReady = true;
         return;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document, type Filter } from "mongodb";
-import type { ConnectorDefinition, FetchedValue } from "../../core/integrations/contract.js";
+import type { Collection } from "mongodb";
+import type { FetchedValue } from "../../core/integrations/contract.js";
 import { IntegrationService } from "../../core/integrations/integrationService.js";
+import { bucketKey, stateOf, withState, type LinkStateStore, type LinkSyncState } from "../../core/integrations/linkStates.js";
 import { type Connection, type KrLink, type LinkError, linkTarget, type OrgIntegrations } from "../../core/integrations/model.js";
 import { nextSlot } from "../../core/integrations/schedule.js";
 import type { Logger } from "../../core/log/logger.js";
@@ -12,16 +13,20 @@ import { asConnectorError, ConnectorError } from "../connectors/errors.js";
 import { decideRetry } from "../retryPolicy.js";
 import { RunClaims, type RunClaim } from "../runClaims.js";
 import type { ScheduledJob } from "../scheduler.js";
+import { BucketClaims } from "./bucketClaims.js";
 import { ConnectorRunner } from "./connectorRunner.js";
 import { applyProjectItems, fetchProjectItems, summarize } from "./projectLinks.js";
 import { KeyedSemaphores } from "./semaphore.js";
+import { StateWriter } from "./stateWriter.js";
 
 /**
  * The sync engine. Every minute (a scheduler job per process) it:
- *   1. reads the due links (`active: true, nextSyncAt <= now`);
- *   2. claims each link's due slot in `linkClaims` (RunClaims, task = link id, run = slot time) with
- *      one unordered insertMany per chunk: the unique `_id` lets exactly one process win a link;
- *      a duplicate falls back to `tryClaim`, which takes over a dead process's expired lease;
+ *   1. reads the active links a batch at a time, merged with their sync state (`linkSyncStates`,
+ *      see core/integrations/linkStates.ts): due when `active` and `nextSyncAt <= now`;
+ *   2. claims the state buckets holding the due ones (BucketClaims: a unique insert per bucket, so
+ *      exactly one process syncs a bucket's due links; a dead process's lease expires and its
+ *      buckets are taken over), re-reads the buckets won so a run another process finished
+ *      meanwhile is not repeated, and starts syncing the batch while the next one is read;
  *   3. groups the claimed links by `sourceKey` (connection + canonical source) and fetches each
  *      group once, under a per-connection and a per-org concurrency limit, honouring the
  *      connection's shared "blocked until" (`syncBlocks`, written on 429 by any process);
@@ -29,10 +34,14 @@ import { KeyedSemaphores } from "./semaphore.js";
  *      errors stop the link until it or its connection is edited; a failure never touches the KR;
  *   5. records a check-in (CheckInService, source = integration, deterministic id so a retry is
  *      harmless) only when the value changed; otherwise only `lastSyncedAt` moves;
- *   6. streams every link's outcome to bulkWrites of UPDATE_BATCH while fetching goes on, each
- *      update guarded by the version read (an edit made meanwhile wins). The new `nextSyncAt` is
- *      what marks the slot done; claims are not updated again (a late process that finds a claim
- *      re-reads the link first), so a link costs one insert share and one update.
+ *   6. writes each link's new state into its bucket while fetching goes on (StateWriter: one update
+ *      per bucket per `STATE_FLUSH` links, and when a bucket's last link is in, after which its claim
+ *      is released). The new `nextSyncAt` is what marks the slot done. The link document is written
+ *      only when the sync finds its integration or connection gone (it is paused, as an admin would).
+ *
+ * On FerretDB v1 every update or point read scans its collection, so a run's store work is kept
+ * to one scan of the links and two of the states, one insert per bucket claimed and one update per
+ * bucket written (plus what each check-in costs).
  */
 export interface SyncEngineOptions {
   store: Store;
@@ -48,7 +57,7 @@ export interface SyncEngineOptions {
   /** Check-ins written at once (default 8). */
   checkInConcurrency?: number;
   leaseMs?: number;
-  /** Links claimed and synced per chunk (default 1000). */
+  /** Links read per batch (default 1000): a batch's due links start syncing while the next is read. */
   chunkSize?: number;
   /** Due links looked at per run (default 50 000). */
   maxPerRun?: number;
@@ -80,6 +89,10 @@ export interface RunReport {
   claimed: number;
   fetches: number;
   startedAt: number;
+  /** Reading the links and states, batch by batch (earlier batches sync meanwhile). */
+  findingMs: number;
+  /** Claiming buckets and re-reading the claimed ones. */
+  claimingMs: number;
   /** From the start of the run to the end of its last fetch (the rest is writing outcomes). */
   fetchingMs: number;
   ok: number;
@@ -87,29 +100,37 @@ export interface RunReport {
   changed: number;
 }
 
+/** A link's sync result: what the caller hears, and the state to store (null: the link document was written instead). */
+interface Recorded {
+  outcome: LinkOutcome;
+  state: LinkSyncState | null;
+}
+
 const BLOCK_RECHECK_MS = 2_000;
-/**
- * Updates per bulkWrite. FerretDB v1.24.2 never answers an `update` command carrying 100 or more
- * statements (measured: 99 take ~0.5 s, 100 hang), so batches stay well below that.
- */
-export const UPDATE_BATCH = 50;
+/** States written per bucket update while a run goes on (a bucket is also written when its last link is in). */
+export const STATE_FLUSH = 200;
 const CLAIM_CLEANUP_EVERY_MS = 10 * 60_000;
 
 export class SyncEngine {
-  readonly claims: RunClaims;
+  private readonly claims: RunClaims;
   private readonly runner: ConnectorRunner;
+  private readonly buckets: BucketClaims;
   private readonly links: Collection<KrLink>;
+  private readonly states: LinkStateStore;
   private readonly claimsRaw: Collection<RunClaim>;
   private readonly connectionSlots = new KeyedSemaphores();
   private readonly orgSlots = new KeyedSemaphores();
   private readonly checkInSlots = new KeyedSemaphores();
   private readonly blockCache = new Map<string, { until: number; checkedAt: number }>();
+  private readonly blockReads = new Set<string>();
   private lastCleanup = 0;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.claims = new RunClaims(o.store, o.owner, "linkClaims");
     this.claimsRaw = o.store.collection<RunClaim>("linkClaims");
+    this.buckets = new BucketClaims(this.claims, this.claimsRaw, o.leaseMs ?? 5 * 60_000);
     this.links = o.integrations.store.links.raw;
+    this.states = o.integrations.store.states;
     this.runner = new ConnectorRunner(o.log, o.deadlineMs);
   }
 
@@ -131,62 +152,109 @@ export class SyncEngine {
   }
 
   async runDue(signal?: AbortSignal, now = this.now()): Promise<RunReport> {
-    const report: RunReport = { due: 0, claimed: 0, fetches: 0, startedAt: Date.now(), fetchingMs: 0, ok: 0, failed: 0, changed: 0 };
-    const due = await this.links.find({ active: true, nextSyncAt: { $lte: now } }).limit(this.o.maxPerRun ?? 50_000).toArray();
-    report.due = due.length;
-    const chunk = this.o.chunkSize ?? 1000;
-    for (let i = 0; i < due.length && !signal?.aborted; i += chunk) {
-      const claimed = await this.claimAll(due.slice(i, i + chunk), now);
-      report.claimed += claimed.length;
-      if (claimed.length === 0) continue;
-      const outcomes = await this.sync(claimed.map((c) => c.link), { signal, manual: false, report });
-      for (const outcome of outcomes) {
-        if (outcome.ok) report.ok += 1;
-        else report.failed += 1;
-        if (outcome.changed) report.changed += 1;
+    const report: RunReport = { due: 0, claimed: 0, fetches: 0, startedAt: Date.now(), findingMs: 0, claimingMs: 0, fetchingMs: 0, ok: 0, failed: 0, changed: 0 };
+    const run = this.newRun(false, report);
+    const syncs: Array<Promise<LinkOutcome[]>> = [];
+    await this.buckets.holding(async () => {
+      try {
+        // Each batch's links start syncing while the next batch is read.
+        await this.claimDueBatches(now, run, signal, (links) => void syncs.push(this.syncBatch(links, run, signal)));
+      } finally {
+        run.writer.seal();
+        const settled = await Promise.allSettled(syncs);
+        await run.writer.flush();
+        const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failure) throw failure.reason;
+        for (const outcome of settled.flatMap((r) => (r.status === "fulfilled" ? r.value : []))) {
+          if (outcome.ok) report.ok += 1;
+          else report.failed += 1;
+          if (outcome.changed) report.changed += 1;
+        }
       }
-    }
+    });
     await this.cleanupClaims(now);
     return report;
   }
 
-  /** Claims each link's due slot; returns those this process won. */
-  async claimAll(links: KrLink[], now: Date): Promise<Array<{ link: KrLink; claim: RunClaim }>> {
-    const leaseMs = this.o.leaseMs ?? 5 * 60_000;
-    const docs: RunClaim[] = links.map((link) => {
-      const run = String(link.nextSyncAt!.getTime());
-      return { _id: `${link._id}@${run}#0`, task: link._id, run, attempt: 0, owner: this.claims.owner, leaseUntil: new Date(now.getTime() + leaseMs), finishedAt: null };
+  /** What one run (or one refresh) shares: caches, the state writer, the claims to release, the report. */
+  private newRun(manual: boolean, report?: RunReport): Run {
+    const claims = new Map<string, RunClaim>();
+    const writer = new StateWriter(this.states, STATE_FLUSH, async (bucket) => {
+      const claim = claims.get(bucket);
+      if (!claim) return;
+      claims.delete(bucket);
+      await this.buckets.release(claim).catch((error: unknown) => this.o.log.warn({ err: error, bucket }, "could not release a bucket claim; its lease will expire"));
     });
-    const lost = new Set<number>();
-    try {
-      if (docs.length) await this.claimsRaw.insertMany(docs, { ordered: false });
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      for (const e of writeErrors) {
-        if (e.code !== 11000) throw error;
-        lost.add(e.index);
-      }
-    }
-    const won: Array<{ link: KrLink; claim: RunClaim }> = [];
-    for (const [index, link] of links.entries()) {
-      if (!lost.has(index)) {
-        won.push({ link, claim: docs[index]! });
-        continue;
-      }
-      // Someone holds attempt 0: either it synced the slot already (the link moved on), or it is
-      // still running, or it died and its lease ran out (then the next attempt is ours to claim).
-      const fresh = await this.links.findOne({ _id: link._id });
-      if (!fresh?.active || fresh.nextSyncAt?.getTime() !== link.nextSyncAt!.getTime()) continue;
-      const result = await this.claims.tryClaim(link._id, docs[index]!.run, leaseMs, now);
-      if (result.claimed) won.push({ link, claim: result.claim });
-    }
-    return won;
+    return { manual, report, claims, writer, settings: new Map(), connections: new Map(), fetched: new Map(), blocksRead: new Map() };
   }
 
   /**
-   * Claims are not marked finished (one write per link saved): the link's new `nextSyncAt` is what
-   * says its slot is done. Claims whose lease ended an hour ago are removed.
+   * Reads the active links a batch at a time (`chunkSize`), merged with their states; claims the
+   * buckets of the due ones (each bucket once per run); re-reads the buckets won, since another
+   * process may have synced some of their links since they were read; and hands over the links
+   * still due. The writer is told which links to expect, so it writes and releases a bucket once
+   * the last of them is in (after `seal`, when the reading is done).
+   */
+  private async claimDueBatches(now: Date, run: Run, signal: AbortSignal | undefined, onLinks: (links: KrLink[]) => void): Promise<void> {
+    const started = Date.now();
+    const known = new Map<string, LinkSyncState>();
+    for (const bucket of await this.states.buckets()) for (const [linkId, state] of bucket.states) known.set(linkId, state);
+    const fresh = new Map<string, LinkSyncState>();
+    const refused = new Set<string>();
+    let left = this.o.maxPerRun ?? 50_000;
+    const size = this.o.chunkSize ?? 1000;
+    const handle = async (docs: KrLink[]) => {
+      const candidates = dueByBucket(docs, known, now, left);
+      const fresher = [...candidates.keys()].filter((key) => !run.claims.has(key) && !refused.has(key));
+      if (fresher.length) {
+        const claimStarted = Date.now();
+        const won = await this.buckets.claim(fresher, now);
+        for (const key of fresher) if (!won.has(key)) refused.add(key);
+        for (const bucket of await this.states.buckets([...won.keys()])) for (const [linkId, state] of bucket.states) fresh.set(linkId, state);
+        for (const [key, claim] of won) run.claims.set(key, claim);
+        if (run.report) run.report.claimingMs += Date.now() - claimStarted;
+      }
+      const found = [...candidates.values()].reduce((n, l) => n + l.length, 0);
+      left -= found;
+      const held = docs.filter((doc) => {
+        const key = bucketKey(doc.tenantId, doc._id);
+        return candidates.has(key) && run.claims.has(key);
+      });
+      const due = [...dueByBucket(held, fresh, now, Infinity).values()].flat();
+      if (run.report) {
+        run.report.due += found;
+        run.report.claimed += due.length;
+      }
+      if (due.length === 0) return;
+      run.writer.expect(due);
+      onLinks(due);
+    };
+    let batch: KrLink[] = [];
+    for await (const doc of this.links.find({ active: true }).batchSize(size)) {
+      if (signal?.aborted || left <= 0) break;
+      batch.push(doc);
+      if (batch.length >= size) await handle(batch.splice(0));
+    }
+    if (batch.length && !signal?.aborted && left > 0) await handle(batch);
+    // Buckets claimed whose links turned out done: nothing to write, release them now.
+    for (const [key, claim] of run.claims) {
+      if (run.writer.expects(key)) continue;
+      run.claims.delete(key);
+      await this.buckets.release(claim);
+    }
+    if (run.report) run.report.findingMs = Date.now() - started;
+  }
+
+  /** Finds the due links and claims their buckets without syncing them (what a process killed right after claiming leaves). */
+  async claimDue(now = this.now()): Promise<KrLink[]> {
+    const found: KrLink[] = [];
+    await this.claimDueBatches(now, this.newRun(false), undefined, (links) => void found.push(...links));
+    return found;
+  }
+
+  /**
+   * Claims are deleted once their bucket's states are written; those left by dead processes and
+   * never taken over (their links were unlinked) are removed an hour after their lease ended.
    */
   private async cleanupClaims(now: Date): Promise<void> {
     if (now.getTime() - this.lastCleanup < CLAIM_CLEANUP_EVERY_MS) return;
@@ -196,31 +264,43 @@ export class SyncEngine {
     });
   }
 
-  /** Manual refresh: sync this link now (no claim) and answer with its outcome. */
+  /** Manual refresh: sync this link (as read with its state) now, without a claim, and answer with its outcome. */
   async refresh(link: KrLink, signal?: AbortSignal): Promise<LinkOutcome> {
-    const [outcome] = await this.sync([link], { signal, manual: true });
+    const [outcome] = await this.sync([link], { manual: true, signal });
     return outcome!;
   }
 
   /**
-   * Syncs links (already claimed, or a manual refresh) and records their outcomes. Never throws
-   * for a link's failure: each gets its own outcome.
+   * Syncs these links (merged with their states) now, without claims, and stores their new states.
+   * Never throws for a link's failure: each gets its own outcome.
    */
-  async sync(links: KrLink[], options: { signal?: AbortSignal | undefined; manual: boolean; report?: RunReport }): Promise<LinkOutcome[]> {
-    const now = this.now();
-    const settings = new Map<string, Promise<OrgIntegrations>>();
+  async sync(links: KrLink[], options: { manual: boolean; signal?: AbortSignal | undefined }): Promise<LinkOutcome[]> {
+    const run = this.newRun(options.manual);
+    run.writer.expect(links);
+    run.writer.seal();
+    const outcomes = await this.syncBatch(links, run, options.signal);
+    await run.writer.flush();
+    return outcomes;
+  }
+
+  /** Syncs links of a run: fetches each source once, records each link's outcome, and hands its state to the run's writer. */
+  private async syncBatch(links: KrLink[], run: Run, signal: AbortSignal | undefined): Promise<LinkOutcome[]> {
     const settingsOf = (tenantId: string) => {
-      let found = settings.get(tenantId);
-      if (!found) settings.set(tenantId, (found = this.o.integrations.settings(tenantId)));
+      let found = run.settings.get(tenantId);
+      if (!found) run.settings.set(tenantId, (found = this.o.integrations.settings(tenantId)));
       return found;
     };
-    const connections = new Map<string, Promise<Connection | null>>();
     const connectionOf = (link: KrLink) => {
-      let found = connections.get(link.connectionId);
-      if (!found) connections.set(link.connectionId, (found = this.o.integrations.store.connections.findById(link.tenantId, link.connectionId)));
+      let found = run.connections.get(link.connectionId);
+      if (!found) run.connections.set(link.connectionId, (found = this.o.integrations.store.connections.findById(link.tenantId, link.connectionId)));
       return found;
     };
-    await this.loadBlocks([...new Set(links.map((l) => l.connectionId))], now);
+    // Each run starts from the stored blocks (another process may have hit a 429 since).
+    const connectionIds = [...new Set(links.map((l) => l.connectionId))];
+    const unread = connectionIds.filter((id) => !run.blocksRead.has(id));
+    const reading = this.loadBlocks(unread);
+    for (const id of unread) run.blocksRead.set(id, reading);
+    await Promise.all(connectionIds.map((id) => run.blocksRead.get(id)));
 
     const groups = new Map<string, KrLink[]>();
     for (const link of links) {
@@ -228,56 +308,63 @@ export class SyncEngine {
       if (group) group.push(link);
       else groups.set(link.sourceKey, [link]);
     }
-
-    const outcomes: Array<{ link: KrLink; outcome: LinkOutcome; set: Record<string, unknown> }> = [];
-    const writer = new BatchWriter<KrLink>(this.links, UPDATE_BATCH);
+    const outcomes = new Map<string, LinkOutcome>();
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const first = group[0]!;
-        const org = await settingsOf(first.tenantId);
-        const intervalMs = org.syncIntervalMinutes * 60_000;
-        const result = await this.fetchGroup(first, org, await connectionOf(first), options.signal, options.report);
+        // Identical sources are fetched once per run, also when their links come in different batches.
+        let fetching = run.fetched.get(first.sourceKey);
+        if (!fetching) {
+          fetching = Promise.all([settingsOf(first.tenantId), connectionOf(first)]).then(([org, connection]) => this.fetchGroup(first, org, connection, signal, run.report));
+          run.fetched.set(first.sourceKey, fetching);
+        }
+        const result = await fetching;
+        const intervalMs = (await settingsOf(first.tenantId)).syncIntervalMinutes * 60_000;
         await Promise.all(
           group.map(async (link) => {
-            const recorded = await this.record(link, result, intervalMs, options.manual);
-            outcomes.push(recorded);
-            writer.add({ updateOne: { filter: this.outcomeFilter(link), update: { $set: recorded.set } } });
+            const recorded = await this.record(link, result, intervalMs, run.manual);
+            outcomes.set(link._id, recorded.outcome);
+            run.writer.add(link.tenantId, link._id, recorded.state);
           }),
         );
       }),
     );
-    await writer.flush();
-    const byId = new Map(outcomes.map((o) => [o.link._id, o.outcome]));
-    return links.map((l) => byId.get(l._id)!);
+    return links.map((l) => outcomes.get(l._id)!);
   }
 
   /**
-   * Where a link's outcome is written. On MongoDB the update is guarded by the version read, so an
-   * edit made meanwhile (new source, disable, unlink) wins. FerretDB v1 answers an `_id`-only
-   * filter from its primary key but is 2-3× slower per document with extra equality fields
-   * (measured), so there the filter is `_id` alone: an edit racing a fetch may be overwritten by
-   * that fetch's outcome, and the link syncs again at its next slot.
+   * The sync found the link's connection or integration gone: pause it as the admin action would
+   * have (on the link document, bumping its version, so its state's control fields no longer apply).
    */
-  private outcomeFilter(link: KrLink): Filter<KrLink> {
-    return this.o.store.writesSerialized ? { _id: link._id } : { _id: link._id, tenantId: link.tenantId, version: link.version };
+  private async pause(link: KrLink, reason: PauseReason["pause"]): Promise<void> {
+    await this.links.updateOne({ _id: link._id }, { $set: { status: "paused", pausedReason: reason, active: false, updatedAt: this.now() }, $inc: { version: 1 } });
   }
 
-  private async loadBlocks(connectionIds: string[], now: Date): Promise<void> {
+  private async loadBlocks(connectionIds: string[]): Promise<void> {
     if (!connectionIds.length) return;
     const blocks = await this.o.integrations.store.blocks.find(connectionIds.length === 1 ? { _id: connectionIds[0]! } : { _id: { $in: connectionIds } }).toArray();
     const byId = new Map(blocks.map((b) => [b._id, b.until.getTime()]));
-    for (const id of connectionIds) this.blockCache.set(id, { until: byId.get(id) ?? 0, checkedAt: now.getTime() });
+    for (const id of connectionIds) this.blockCache.set(id, { until: byId.get(id) ?? 0, checkedAt: Date.now() });
   }
 
-  /** Blocked until (ms), re-read from the store every couple of seconds so other processes' 429s count. */
-  private async blockedUntil(connectionId: string): Promise<number> {
-    const cached = this.blockCache.get(connectionId);
-    const now = Date.now();
-    if (cached && now - cached.checkedAt < BLOCK_RECHECK_MS) return cached.until;
-    const block = await this.o.integrations.store.blocks.findOne({ _id: connectionId });
-    const until = Math.max(block?.until.getTime() ?? 0, cached && cached.until > now ? cached.until : 0);
-    this.blockCache.set(connectionId, { until, checkedAt: now });
-    return until;
+  /**
+   * Blocked until (ms), as last read. Every couple of seconds it is re-read in the background, so
+   * other processes' 429s count without a store read holding a connection slot before each fetch.
+   */
+  private blockedUntil(connectionId: string): number {
+    const cached = this.blockCache.get(connectionId) ?? { until: 0, checkedAt: 0 };
+    if (Date.now() - cached.checkedAt >= BLOCK_RECHECK_MS && !this.blockReads.has(connectionId)) {
+      this.blockReads.add(connectionId);
+      void this.o.integrations.store.blocks
+        .findOne({ _id: connectionId })
+        .then((block) => {
+          const known = this.blockCache.get(connectionId)?.until ?? 0;
+          this.blockCache.set(connectionId, { until: Math.max(block?.until.getTime() ?? 0, known > Date.now() ? known : 0), checkedAt: Date.now() });
+        })
+        .catch((error: unknown) => this.o.log.warn({ err: error, connectionId }, "could not re-read the connection's rate-limit block"))
+        .finally(() => this.blockReads.delete(connectionId));
+    }
+    return cached.until;
   }
 
   private async block(connectionId: string, untilMs: number, reason: string): Promise<void> {
@@ -291,7 +378,7 @@ export class SyncEngine {
     connection: Connection | null,
     signal: AbortSignal | undefined,
     report: RunReport | undefined,
-  ): Promise<{ ok: true; fetched: FetchedValue; durationMs: number; fetchedAt: Date } | { ok: false; error: ConnectorError | PauseReason; retryAfterMs?: number; stop: boolean }> {
+  ): Promise<FetchResult> {
     if (!connection) return { ok: false, error: { pause: "connection_removed" }, stop: true };
     const definition = this.o.integrations.registry.get(link.integrationId);
     if (!definition) return { ok: false, error: new ConnectorError("config", `The ${link.integrationId} integration is no longer installed.`), stop: true };
@@ -317,7 +404,7 @@ export class SyncEngine {
     return this.orgSlots.use(`org:${link.tenantId}`, this.o.orgConcurrency ?? 16, () =>
       this.connectionSlots.use(`conn:${connection._id}`, limit, async () => {
         for (let attempt = 1; ; attempt += 1) {
-          const blocked = await this.blockedUntil(connection._id);
+          const blocked = this.blockedUntil(connection._id);
           if (blocked > Date.now()) {
             return { ok: false as const, error: rateLimitedFailure(blocked - Date.now()), retryAfterMs: blocked - Date.now(), stop: false };
           }
@@ -345,45 +432,30 @@ export class SyncEngine {
     );
   }
 
-  /** Applies one link's fetch result: check-in when changed, and the link fields to write. */
-  private async record(
-    link: KrLink,
-    result: Awaited<ReturnType<SyncEngine["fetchGroup"]>>,
-    intervalMs: number,
-    manual: boolean,
-  ): Promise<{ link: KrLink; outcome: LinkOutcome; set: Record<string, unknown> }> {
+  /** Applies one link's fetch result: a check-in when the value changed, and the link's new state. */
+  private async record(link: KrLink, result: FetchResult, intervalMs: number, manual: boolean): Promise<Recorded> {
     const now = this.now();
     const regular = nextSlot(link._id, intervalMs, now);
     const base = { linkId: link._id, keyResultId: link.keyResultId };
     // A manual refresh leaves the regular schedule alone (unless the link was stopped).
-    const keepSchedule = manual && link.nextSyncAt && link.active ? { nextSyncAt: link.nextSyncAt } : { nextSyncAt: regular };
+    const keepSchedule = manual && link.nextSyncAt && link.active ? link.nextSyncAt : regular;
+    const failed = (lastError: LinkError, stop: boolean, nextSyncAt: Date | null, asOf: Date | null, retryAfterMs?: number): Recorded => ({
+      state: stateOf(link, { status: "failed", lastError, failures: link.failures + 1, stoppedUntilEdited: stop, active: !stop, nextSyncAt: stop ? null : nextSyncAt }),
+      outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf, changed: false, error: lastError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+    });
 
     if (!result.ok && "pause" in result.error) {
-      const set = { status: "paused", pausedReason: result.error.pause, active: false };
+      await this.pause(link, result.error.pause);
       const message = result.error.pause.replaceAll("_", " ");
-      return { link, set, outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: null, changed: false, error: { type: "config", message, at: now } } };
+      return { state: null, outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: null, changed: false, error: { type: "config", message, at: now } } };
     }
     if (!result.ok) {
       const error = result.error as ConnectorError;
-      const lastError: LinkError = { type: error.type, message: error.message, at: now };
-      const failures = link.failures + 1;
-      let nextSyncAt: Date | null = regular;
+      let nextSyncAt = regular;
       if (error.type === "rateLimited") nextSyncAt = new Date(now.getTime() + (result.retryAfterMs ?? 60_000) + Math.floor((this.o.random ?? Math.random)() * 10_000));
-      else if (error.type === "transient") nextSyncAt = new Date(Math.min(regular.getTime(), now.getTime() + Math.min(intervalMs, 60_000 * 2 ** Math.min(failures, 10))));
-      const stop = result.stop;
-      const set = {
-        status: "failed",
-        lastError,
-        failures,
-        stoppedUntilEdited: stop,
-        active: !stop,
-        nextSyncAt: stop ? null : manual && link.nextSyncAt && link.nextSyncAt < nextSyncAt! ? link.nextSyncAt : nextSyncAt,
-      };
-      return {
-        link,
-        set,
-        outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: null, changed: false, error: lastError, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) },
-      };
+      else if (error.type === "transient") nextSyncAt = new Date(Math.min(regular.getTime(), now.getTime() + Math.min(intervalMs, 60_000 * 2 ** Math.min(link.failures + 1, 10))));
+      if (manual && link.nextSyncAt && link.nextSyncAt < nextSyncAt) nextSyncAt = link.nextSyncAt;
+      return failed({ type: error.type, message: error.message, at: now }, result.stop, nextSyncAt, null, result.retryAfterMs);
     }
 
     const { fetched } = result;
@@ -397,9 +469,8 @@ export class SyncEngine {
       } catch (error) {
         const gone = (error as { id?: string }).id === "not_found";
         if (!gone) this.o.log.error({ err: error, linkId: link._id }, "could not write a project's synced tasks");
-        const lastError: LinkError = { type: gone ? "config" : "internal", message: gone ? "The linked project was deleted." : "The tasks were fetched but could not be saved; they will be tried again.", at: now };
-        const set = { status: "failed", lastError, failures: link.failures + 1, stoppedUntilEdited: gone, active: !gone, nextSyncAt: gone ? null : keepSchedule.nextSyncAt };
-        return { link, set, outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: fetched.asOf, changed: false, error: lastError } };
+        const message = gone ? "The linked project was deleted." : "The tasks were fetched but could not be saved; they will be tried again.";
+        return failed({ type: gone ? "config" : "internal", message, at: now }, gone, keepSchedule, fetched.asOf);
       }
     } else if (changed) {
       const fingerprint = createHash("sha256").update(`${link.sourceKey}\n${fetched.value}`).digest("hex").slice(0, 32);
@@ -429,61 +500,62 @@ export class SyncEngine {
             ? `The value ${fetched.value} does not fit the key result (${appError.details?.[0]?.message ?? appError.message}).`
             : (appError.message ?? "The key result cannot take check-ins.")
           : "The value was fetched but could not be recorded; it will be tried again.";
-        const lastError: LinkError = { type: known ? "config" : "internal", message, at: now };
-        const set = { status: "failed", lastError, failures: link.failures + 1, stoppedUntilEdited: known, active: !known, nextSyncAt: known ? null : keepSchedule.nextSyncAt };
-        return { link, set, outcome: { ...base, ok: false, value: link.lastValue, details: link.lastDetails, asOf: fetched.asOf, changed: false, error: lastError } };
+        return failed({ type: known ? "config" : "internal", message, at: now }, known, keepSchedule, fetched.asOf);
       }
     }
-    const set = {
-      status: "ok",
-      lastSyncedAt: now,
-      lastSuccessAt: now,
-      lastValue: fetched.value,
-      lastDetails: fetched.details,
-      lastError: null,
-      failures: 0,
-      stoppedUntilEdited: false,
-      active: true,
-      ...keepSchedule,
+    return {
+      state: stateOf(link, {
+        status: "ok",
+        lastSyncedAt: now,
+        lastSuccessAt: now,
+        lastValue: fetched.value,
+        lastDetails: fetched.details,
+        lastError: null,
+        failures: 0,
+        stoppedUntilEdited: false,
+        active: true,
+        nextSyncAt: keepSchedule,
+      }),
+      outcome: { ...base, ok: true, value: fetched.value, details: fetched.details, asOf: fetched.asOf, changed, error: null },
     };
-    return { link, set, outcome: { ...base, ok: true, value: fetched.value, details: fetched.details, asOf: fetched.asOf, changed, error: null } };
   }
 }
 
-/**
- * Sends updates in bulkWrites of `size` while more are being produced (fetches go on meanwhile),
- * one batch at a time. `flush` waits for all and reports the first failure.
- */
-class BatchWriter<T extends Document> {
-  private pending: AnyBulkWriteOperation<T>[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private failure: unknown;
-
-  constructor(
-    private readonly collection: Collection<T>,
-    private readonly size: number,
-  ) {}
-
-  add(op: AnyBulkWriteOperation<T>): void {
-    this.pending.push(op);
-    if (this.pending.length >= this.size) this.send(this.pending.splice(0, this.size));
+/** Links due at `now` (merged with their states), by state bucket, in bucket order, at most `limit`. */
+function dueByBucket(docs: KrLink[], states: Map<string, LinkSyncState>, now: Date, limit: number): Map<string, KrLink[]> {
+  const due = new Map<string, KrLink[]>();
+  let count = 0;
+  for (const doc of docs) {
+    const link = withState(doc, states.get(doc._id));
+    if (!link.active || !link.nextSyncAt || link.nextSyncAt.getTime() > now.getTime()) continue;
+    if (count++ >= limit) break;
+    const key = bucketKey(link.tenantId, link._id);
+    const bucket = due.get(key);
+    if (bucket) bucket.push(link);
+    else due.set(key, [link]);
   }
-
-  private send(ops: AnyBulkWriteOperation<T>[]): void {
-    this.chain = this.chain.then(() =>
-      this.collection.bulkWrite(ops, { ordered: false }).then(
-        () => undefined,
-        (error: unknown) => void (this.failure ??= error),
-      ),
-    );
-  }
-
-  async flush(): Promise<void> {
-    while (this.pending.length) this.send(this.pending.splice(0, this.size));
-    await this.chain;
-    if (this.failure) throw this.failure;
-  }
+  return due;
 }
+
+
+/** What one run (or one manual sync) shares. */
+interface Run {
+  manual: boolean;
+  report: RunReport | undefined;
+  /** Bucket claims held, released as each bucket's states are written. */
+  claims: Map<string, RunClaim>;
+  writer: StateWriter;
+  settings: Map<string, Promise<OrgIntegrations>>;
+  connections: Map<string, Promise<Connection | null>>;
+  fetched: Map<string, Promise<FetchResult>>;
+  /** Connections whose "blocked until" this run has read (or is reading). */
+  blocksRead: Map<string, Promise<void>>;
+}
+
+/** One fetch of a source, shared by every link reading it. */
+type FetchResult =
+  | { ok: true; fetched: FetchedValue; durationMs: number; fetchedAt: Date }
+  | { ok: false; error: ConnectorError | PauseReason; retryAfterMs?: number; stop: boolean };
 
 interface PauseReason {
   pause: "connection_removed" | "integration_disabled" | "not_allowed";

@@ -3,6 +3,7 @@ import type { Collection } from "mongodb";
 import { AppError, notFound } from "../../core/errors/appError.js";
 import { connectionRemoved, linkPaused, rateLimitExceeded } from "../../core/integrations/errors.js";
 import { hashPushToken, type IntegrationService } from "../../core/integrations/integrationService.js";
+import { stateOf, withState } from "../../core/integrations/linkStates.js";
 import type { KrLink } from "../../core/integrations/model.js";
 import { systemActor } from "../../core/okr/actor.js";
 import type { OkrServices } from "../../core/okr/okrService.js";
@@ -58,8 +59,10 @@ export class PushService {
   }
 
   async receive(token: string, input: { value: number; note?: string | undefined }, idempotencyKey?: string): Promise<{ answer: PushAnswer; replayed: boolean }> {
-    const link = await this.integrations.store.links.raw.findOne({ pushTokenHash: hashPushToken(token) });
-    if (!link || link.mode !== "push") throw notFound("This push URL");
+    const found = await this.integrations.store.links.raw.findOne({ pushTokenHash: hashPushToken(token) });
+    if (!found || found.mode !== "push") throw notFound("This push URL");
+    const states = this.integrations.store.states;
+    const link = withState(found, await states.get(found.tenantId, found._id));
     if (link.pausedReason === "connection_removed") throw connectionRemoved();
     if (link.pausedReason) throw linkPaused(link.pausedReason);
 
@@ -91,18 +94,13 @@ export class PushService {
         });
       } catch (error) {
         if (error instanceof AppError && error.status < 500) {
-          await this.integrations.store.links.raw.updateOne(
-            { _id: link._id, tenantId: link.tenantId },
-            { $set: { status: "failed", lastError: { type: "config", message: error.message, at: now }, failures: link.failures + 1 } },
-          );
+          await states.write(link.tenantId, [[link._id, stateOf(link, { status: "failed", lastError: { type: "config", message: error.message, at: now }, failures: link.failures + 1 })]]);
         }
         throw error;
       }
     }
-    await this.integrations.store.links.raw.updateOne(
-      { _id: link._id, tenantId: link.tenantId },
-      { $set: { status: "ok", lastSyncedAt: now, lastSuccessAt: now, lastValue: input.value, lastDetails: input.note ?? null, lastError: null, failures: 0 } },
-    );
+    const pushed = stateOf(link, { status: "ok", lastSyncedAt: now, lastSuccessAt: now, lastValue: input.value, lastDetails: input.note ?? null, lastError: null, failures: 0 });
+    await states.write(link.tenantId, [[link._id, pushed]]);
     const answer: PushAnswer = { keyResultId: link.keyResultId, value: input.value, changed, checkInId, receivedAt: now.toISOString() };
     if (receiptId) {
       try {

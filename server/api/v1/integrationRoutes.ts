@@ -215,11 +215,11 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
     const filter = {
       ...(query.connectionId ? { connectionId: query.connectionId } : {}),
       ...(query.integrationId ? { integrationId: query.integrationId } : {}),
-      ...(query.status ? { status: query.status } : {}),
     };
-    const links = (await integrations.store.links.find(actor.tenantId, filter, { sort: { keyResultId: 1 }, limit: 1000 })).filter(
-      (l) => isIntegrationAdmin(actor) || visible.has(l.connectionId),
-    );
+    // The status lives in the links' sync state, so it is filtered after they are merged.
+    const links = (await integrations.store.findLinks(actor.tenantId, filter, { sort: { keyResultId: 1 } }))
+      .filter((l) => (!query.status || l.status === query.status) && (isIntegrationAdmin(actor) || visible.has(l.connectionId)))
+      .slice(0, 1000);
     const krs = await integrations.store.store.tenantCollection<KeyResult>("keyResults").find(actor.tenantId, { objectiveId: { $in: [...new Set(links.map((l) => l.objectiveId))] } });
     const titles = new Map(krs.map((kr) => [kr._id, kr.title]));
     return {
