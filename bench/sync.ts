@@ -54,7 +54,7 @@ export default async function syncBench({ mongoUri, args }: BenchContext): Promi
       console.log(`  CPU of this process (engine, driver and the loopback source): ${phase(measured.cpuMs)} = ${pct(measured.cpuMs / measured.ms)} of one core`);
       console.log(`  store round trips: ${measured.roundTrips} = ${((measured.roundTrips / Math.max(1, report.claimed)) * 100).toFixed(1)} per 100 links (check-ins included)`);
       console.log(
-        `  phases: finding due links ${phase(report.findingMs)}, claiming ${phase(report.claimingMs)}, start to last fetch ${phase(report.fetchingMs)}, after the last fetch ${phase(measured.ms - report.fetchingMs)}`,
+        `  phases: reading links and states ${phase(report.findingMs)} (earlier batches sync meanwhile), of which claiming ${phase(report.claimingMs)}; start to last fetch ${phase(report.fetchingMs)}, after the last fetch ${phase(measured.ms - report.fetchingMs)}`,
       );
       const kinds = [...measured.kinds.entries()].sort((a, b) => b[1].ms - a[1].ms);
       console.log(`  store time by command (concurrent calls overlap; writes queue behind each other on FerretDB):`);
@@ -81,7 +81,7 @@ async function measure(mongoUri: string, n: number, latencyMs: number, concurren
     okr,
     log,
     owner: "bench",
-    engine: { connectionConcurrency: concurrency, orgConcurrency: concurrency * 2 },
+    engine: { connectionConcurrency: concurrency, orgConcurrency: concurrency * 2, maxPerRun: n },
   });
   const source = await new LoopbackJson().start();
   try {

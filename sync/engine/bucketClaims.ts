@@ -4,7 +4,7 @@ import type { RunClaim, RunClaims } from "../runClaims.js";
 /**
  * "Exactly one process syncs a state bucket's due links at a time" (buckets: see
  * core/integrations/linkStates.ts). A process claims a bucket by inserting `<bucket>@sync#0` into
- * `linkClaims` (one unordered insertMany for all the buckets of a chunk): the unique `_id` lets one
+ * `linkClaims` (one unordered insertMany for the new buckets of a batch): the unique `_id` lets one
  * process win on any store. The winner then re-reads the bucket, so a run finished meanwhile by
  * another process is seen, syncs what is still due, writes the states, and deletes the claim.
  * So the collection only holds claims in progress (or of dead processes): a duplicate falls back to
