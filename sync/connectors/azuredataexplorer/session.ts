@@ -7,7 +7,7 @@ import { IdlePools, poolKey } from "../../sql/idlePools.js";
 import type { SqlRows } from "../../sql/singleNumber.js";
 import { type KustoConfig, type KustoSecrets, signInProblem } from "./config.js";
 import { type OneApiError, kustoError, oneApiError } from "./kustoErrors.js";
-import { parseJsonKeepingDigits } from "./losslessJson.js";
+import { parseJsonKeepingDigits } from "../losslessJson.js";
 
 /**
  * Runs one KQL query through azure-kusto-data (POST <cluster>/v2/rest/query), one client per

@@ -1,6 +1,7 @@
 /**
- * JSON.parse that keeps numbers a double cannot hold exactly: Kusto sends `long` values as bare
- * JSON numbers, and JSON.parse would round 9007199254740993 to ...992. Number tokens with more
+ * JSON.parse that keeps numbers a double cannot hold exactly: Kusto sends `long` values and
+ * Salesforce sends currency aggregates as bare JSON numbers, and JSON.parse would round
+ * 9007199254740993 to ...992. Number tokens with more
  * than 15 significant digits are turned into strings (same digits) before parsing; the result
  * checks (sync/connectors/exactNumber.ts) read such strings exactly.
  */
