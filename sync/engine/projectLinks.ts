@@ -17,7 +17,7 @@ export interface FetchedItems extends FetchedValue {
 }
 
 export function summarize(project: Pick<SyncedProjectTasks, "tasks" | "truncated">): string {
-  return `${project.tasks.length} work items${project.truncated ? ` (${project.truncated} left out: a project holds at most ${MAX_TASKS_PER_PROJECT} tasks)` : ""}`;
+  return `${project.tasks.length} ${project.tasks.length === 1 ? "task" : "tasks"}${project.truncated ? ` (${project.truncated} left out: a project holds at most ${MAX_TASKS_PER_PROJECT} tasks)` : ""}`;
 }
 
 /** One attempt: the tree, with its rolled-up progress as the value. Throws a ConnectorError. */

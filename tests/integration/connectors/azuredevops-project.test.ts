@@ -82,7 +82,7 @@ describe("a project filled from an Azure DevOps shared query", () => {
   it("previews the tree's tasks and rolled-up progress before saving", async () => {
     serveRoadmap();
     const preview = ok(await api(owner, "POST", `/projects/${ids.project}/link/preview`, { connectionId: ids.connection, source }));
-    expect(preview).toMatchObject({ progress: 37.5, sourceUrl: queryUrl, truncated: 0, details: "7 work items" });
+    expect(preview).toMatchObject({ progress: 37.5, sourceUrl: queryUrl, truncated: 0, details: "7 tasks" });
     expect(preview.tasks.map((t: { externalId: string; level: number }) => [t.externalId, t.level])).toEqual([
       ["1", 1],
       ["10", 2],
@@ -100,7 +100,7 @@ describe("a project filled from an Azure DevOps shared query", () => {
 
     serveRoadmap();
     const refreshed = ok(await api(owner, "POST", `/projects/${ids.project}/link/refresh`));
-    expect(refreshed).toMatchObject({ ok: true, value: 37.5, details: "7 work items", link: { status: "ok", lastValue: 37.5 } });
+    expect(refreshed).toMatchObject({ ok: true, value: 37.5, details: "7 tasks", link: { status: "ok", lastValue: 37.5 } });
     const project = ok(await api(owner, "GET", `/projects/${ids.project}`));
     expect(project.progress).toBe(37.5);
     expect(project.sync).toMatchObject({ integrationId: "azuredevops", sourceUrl: queryUrl });

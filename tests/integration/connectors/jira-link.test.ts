@@ -154,7 +154,7 @@ describe("a project filled from a Jira JQL query", () => {
   it("previews, links and refreshes: epics, issues and sub-tasks become tasks with links and rolled-up progress", async () => {
     serve();
     const preview = ok(await api(owner, "POST", `/projects/${ids.project}/link/preview`, { connectionId: ids.connection, source }));
-    expect(preview).toMatchObject({ progress: 58.3, details: "8 work items", sourceUrl: `${SITE}/issues/?jql=${encodeURIComponent(jql)}`, truncated: 0 });
+    expect(preview).toMatchObject({ progress: 58.3, details: "8 tasks", sourceUrl: `${SITE}/issues/?jql=${encodeURIComponent(jql)}`, truncated: 0 });
 
     ok(await api(owner, "PUT", `/projects/${ids.project}/link`, { connectionId: ids.connection, source }));
     serve();
