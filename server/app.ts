@@ -19,7 +19,7 @@ import { organizationRoutes } from "./api/v1/organizationRoutes.js";
 import { powerBiRoutes } from "./api/v1/powerBiRoutes.js";
 import { projectRoutes } from "./api/v1/projectRoutes.js";
 import { pushRoutes } from "./api/v1/pushRoutes.js";
-import { adoOAuthCallbackRoutes, adoOAuthRoutes } from "./api/v1/adoOAuthRoutes.js";
+import { entraOAuthCallbackRoutes, entraOAuthRoutes } from "./api/v1/entraOAuthRoutes.js";
 import { ApiDescription } from "./http/apiRoute.js";
 import { authenticate } from "./http/authenticate.js";
 import { errorHandler, notFoundHandler } from "./http/errorHandler.js";
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
     api.use(authConfigRoutes({ dev: deps.authenticator.dev, clientId: deps.clientId }));
     api.use(openApiRoutes(described));
     if (deps.integrations) api.use(pushRoutes(deps.integrations.push)); // authenticated by its secret URL token
-    if (deps.integrations) api.use(adoOAuthCallbackRoutes(deps.integrations.oauth)); // the browser returning from Entra: checked by its state
+    if (deps.integrations) api.use(entraOAuthCallbackRoutes(deps.integrations.oauth, deps.integrations.registry)); // the browser returning from Entra: checked by its state
     api.use(authenticate(deps.authenticator, deps.resolver));
     api.use(identityRoutes(deps.users));
     api.use(organizationRoutes(deps.okr, described));
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
     api.use(projectRoutes(deps.okr, described));
     api.use(powerBiRoutes(deps.powerbi, described));
     if (deps.integrations) api.use(integrationRoutes(deps.integrations, described));
-    if (deps.integrations) api.use(adoOAuthRoutes(deps.integrations.oauth, described));
+    if (deps.integrations) api.use(entraOAuthRoutes(deps.integrations.oauth, deps.integrations.registry, described));
     if (deps.bot) api.use(deps.bot.routes(described));
     app.use("/api/v1", api);
     // Power BI OData feed: its own auth (API key), not behind the tab's sign-in.

@@ -8,7 +8,7 @@ import type { Store } from "../core/store/store.js";
 import { loadConnectorRegistry, type Registry } from "./connectors/registry.js";
 import { ConnectorRunner } from "./engine/connectorRunner.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine/syncEngine.js";
-import { AdoOAuth } from "./oauth/adoOAuth.js";
+import { EntraOAuth } from "./oauth/entraOAuth.js";
 import { PushService } from "./push/pushService.js";
 
 export interface Integrations {
@@ -17,8 +17,8 @@ export interface Integrations {
   runner: ConnectorRunner;
   engine: SyncEngine;
   push: PushService;
-  /** Azure DevOps Entra ID sign-in, when PACER_ADO_CLIENT_ID is set. */
-  oauth: AdoOAuth | undefined;
+  /** Microsoft Entra ID sign-in for connectors that declare `entraSignIn`, when PACER_ADO_CLIENT_ID is set. */
+  oauth: EntraOAuth | undefined;
 }
 
 /** Builds the integrations stack: registry (from the connector folders), services, engine, push. */
@@ -31,7 +31,7 @@ export async function createIntegrations(options: {
   owner?: string;
   engine?: Partial<SyncEngineOptions>;
   registry?: Registry;
-  /** The Entra app for Azure DevOps sign-in (PACER_ADO_*). */
+  /** The Entra app for Entra sign-in (PACER_ADO_*; Azure DevOps, Microsoft Excel). */
   ado?: { clientId?: string | undefined; clientSecret?: string | undefined; authority: string; fetchFn?: (url: string, init: RequestInit) => Promise<Response> };
 }): Promise<Integrations> {
   const log = options.log.child({ component: "integrations" });
@@ -41,10 +41,11 @@ export async function createIntegrations(options: {
   });
   const owner = options.owner ?? `${os.hostname()}:${process.pid}`;
   const oauth = options.ado?.clientId
-    ? new AdoOAuth({
+    ? new EntraOAuth({
         store: options.store,
         service,
-        log: log.child({ component: "ado-oauth" }),
+        registry,
+        log: log.child({ component: "entra-oauth" }),
         clientId: options.ado.clientId,
         clientSecret: options.ado.clientSecret,
         authority: options.ado.authority,

@@ -101,6 +101,20 @@ export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> 
     sourceConfig: z.ZodType<Source>;
   };
   rateLimit: RateLimitPolicy;
+  /**
+   * Microsoft Entra ID sign-in (authorisation code with PKCE, sync/oauth/entraOAuth.ts) for
+   * connections whose config sets `auth: "entra"`: Pacer's Entra app (PACER_ADO_CLIENT_ID) asks for
+   * `scope` (include `offline_access`), and the sign-in seals `accessToken`, `refreshToken` and
+   * `expiresAt` into the connection's secrets, renewed before each call. The secrets schema must
+   * accept those three fields.
+   */
+  entraSignIn?: {
+    scope: string;
+    /** What a signed-in connection reads, for the sign-in's closing page ("work items"). */
+    reads: string;
+    /** The connector's other sign-in, offered where Entra sign-in is not set up ("a personal access token"). */
+    otherwise: string;
+  };
   testConnection(ctx: ConnectorContext<Config, Secrets>): Promise<ConnectionTestResult>;
   listResources?(ctx: ConnectorContext<Config, Secrets>, query: { search?: string | undefined }): Promise<Resource[]>;
   fetchValue?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<FetchedValue>;

@@ -68,6 +68,8 @@ export const integrationView = z.object({
   allowed: z.boolean(),
   state: z.enum(["enabled", "disabled", "not_allowed"]),
   canPreviewResources: z.boolean(),
+  /** Connections may sign in with Microsoft Entra ID (`config.auth = "entra"`, /integrations/{id}/oauth/start). */
+  entraSignIn: z.boolean(),
   schemas: z
     .object({ connectionConfig: anyObject, secrets: anyObject, sourceConfig: anyObject })
     .describe("the connector's own zod schemas as JSON Schema (io: input), `description` = help text; secrets are write-only"),

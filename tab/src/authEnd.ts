@@ -1,7 +1,7 @@
 import { app, authentication } from "@microsoft/teams-js";
 
 /**
- * Loaded by Pacer's Entra callback page (sync/oauth/adoOAuth.ts `callbackPage`), which says the
+ * Loaded by Pacer's Entra callback page (sync/oauth/entraOAuth.ts `callbackPage`), which says the
  * outcome on <body data-outcome="ok|failed" data-message="…">. When that page is Teams' auth window
  * (`authentication.authenticate` in the tab), Teams waits for the auth end page to call
  * `app.initialize()` then `authentication.notifySuccess` / `notifyFailure`, see

@@ -65,6 +65,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
         allowed,
         state: (!allowed ? "not_allowed" : enabled ? "enabled" : "disabled") as "enabled" | "disabled" | "not_allowed",
         canPreviewResources: typeof d.listResources === "function",
+        entraSignIn: d.entraSignIn !== undefined,
         schemas: formSchemas(d),
       })),
     };

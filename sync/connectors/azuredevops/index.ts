@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type ConnectorDefinition, defaultRateLimit, type ItemNode, type Resource } from "../../../core/integrations/contract.js";
 import { configError } from "../errors.js";
+import { AZURE_DEVOPS_SCOPE } from "./oauth.js";
 import { AdoClient, type AdoConfig, type AdoContext, type AdoSecrets, collectionUrl, type QueryItem, queryLink, workItemLink } from "./client.js";
 import { buildTree, itemState, sameType, type StateCategories, tally, uniqueIds, type WorkItem } from "./workItems.js";
 
@@ -101,6 +102,7 @@ const azuredevops: ConnectorDefinition<AdoConfig, AdoSecrets, Source> = {
   schemas: { connectionConfig: config, secrets, sourceConfig: source },
   // Azure DevOps throttles per user (TSTUs over a sliding 5 minutes): stay gentle.
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, defaultRetryAfterMs: 5 * 60_000 },
+  entraSignIn: { scope: AZURE_DEVOPS_SCOPE, reads: "work items", otherwise: "a personal access token" },
 
   async testConnection(ctx) {
     const roots = await new AdoClient(ctx).rootQueries();

@@ -22,6 +22,8 @@ export interface EntraApp {
   redirectUri: string;
   /** e.g. https://login.microsoftonline.com (sovereign clouds differ). */
   authority?: string;
+  /** What to ask for; Azure DevOps' when absent. */
+  scope?: string;
 }
 
 export interface OAuthTokens {
@@ -51,7 +53,7 @@ export function authorizeUrl(app: EntraApp, state: string, codeChallenge: string
     response_type: "code",
     redirect_uri: app.redirectUri,
     response_mode: "query",
-    scope: AZURE_DEVOPS_SCOPE,
+    scope: app.scope ?? AZURE_DEVOPS_SCOPE,
     state,
     code_challenge: codeChallenge,
     code_challenge_method: "S256",
@@ -63,7 +65,7 @@ async function tokenRequest(app: EntraApp, params: Record<string, string>, fetch
   const response = await fetchFn(tokenUrl(app), {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ client_id: app.clientId, ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), scope: AZURE_DEVOPS_SCOPE, ...params }).toString(),
+    body: new URLSearchParams({ client_id: app.clientId, ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), scope: app.scope ?? AZURE_DEVOPS_SCOPE, ...params }).toString(),
     ...(signal ? { signal } : {}),
   });
   let body: Record<string, unknown> = {};
@@ -77,7 +79,7 @@ async function tokenRequest(app: EntraApp, params: Record<string, string>, fetch
     const error = typeof body.error === "string" ? body.error : "";
     const code = /AADSTS\d+/.exec(typeof body.error_description === "string" ? body.error_description : "")?.[0];
     if (error === "invalid_grant" || error === "interaction_required" || error === "consent_required" || error === "invalid_client" || error === "unauthorized_client") {
-      throw authError(`Microsoft Entra ID refused to renew the Azure DevOps sign-in (${code ?? error}): sign in again.`);
+      throw authError(`Microsoft Entra ID refused to renew the sign-in (${code ?? error}): sign in again.`);
     }
     if (response.status >= 500) throw transientError(`Microsoft Entra ID answered HTTP ${response.status}.`);
     throw errorFromResponse(response, "Microsoft Entra ID");

@@ -4,23 +4,35 @@ import type { ConnectorContext } from "../../../core/integrations/contract.js";
 import { authError, configError, type ConnectorError, errorFromResponse, parseRetryAfter, rateLimitedError, transientError } from "../errors.js";
 
 /**
- * Microsoft Graph for the Excel connector: an app-only token (client credentials) and the few
- * read calls the connector makes. No workbook session is ever created: the Excel API serves
+ * Microsoft Graph for the Excel connector: a token (app-only by client credentials, or the
+ * delegated token of an Entra sign-in, sync/oauth/entraOAuth.ts) and the few read calls the
+ * connector makes. No workbook session is ever created: the Excel API serves
  * reads sessionless (https://learn.microsoft.com/graph/workbook-best-practice#work-with-sessions).
  */
 export const GRAPH = "https://graph.microsoft.com/v1.0";
 export const LOGIN = "https://login.microsoftonline.com";
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+/**
+ * Delegated sign-in: Files.Read.All reads every workbook the person can open (their OneDrive,
+ * files shared with them, SharePoint sites they belong to); Files.Read would reach their own
+ * OneDrive only. User.Read names the account on test. https://learn.microsoft.com/graph/permissions-reference
+ */
+export const DELEGATED_SCOPE = "https://graph.microsoft.com/Files.Read.All https://graph.microsoft.com/User.Read offline_access";
 /** Application permissions that can read a workbook (Sites.Selected needs a per-site grant on top). */
 export const READ_ROLES = ["Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All", "Sites.Selected", "Sites.Manage.All", "Sites.FullControl.All"];
 const SKEW_MS = 5 * 60_000;
 
 export interface ExcelConfig {
-  tenantId: string;
-  clientId: string;
+  auth: "clientSecret" | "entra";
+  tenantId?: string | undefined;
+  clientId?: string | undefined;
 }
 export interface ExcelSecrets {
   clientSecret?: string | undefined;
+  /** Written by the Entra sign-in (config.auth = "entra"), renewed before each call. */
+  accessToken?: string | undefined;
+  refreshToken?: string | undefined;
+  expiresAt?: string | undefined;
 }
 export type ExcelContext = ConnectorContext<ExcelConfig, ExcelSecrets>;
 
@@ -35,6 +47,13 @@ const pending = new Map<string, Promise<CachedToken>>();
 export const clearExcelTokens = () => tokens.clear();
 
 const cacheKey = (c: ExcelConfig, secret: string) => createHash("sha256").update(`${c.tenantId}\n${c.clientId}\n${secret}`).digest("base64url");
+
+/** The bearer token for a call: the signed-in person's, or the app's. */
+export async function graphToken(ctx: ExcelContext): Promise<string> {
+  if (ctx.config.auth !== "entra") return appToken(ctx);
+  if (!ctx.secrets.accessToken) throw authError("This connection is not signed in yet: sign in with Microsoft Entra ID.");
+  return ctx.secrets.accessToken;
+}
 
 /**
  * A Graph token for the connection's app, from the client-credentials grant, kept until five
@@ -58,7 +77,8 @@ export async function appToken(ctx: ExcelContext): Promise<string> {
 }
 
 async function requestToken(ctx: ExcelContext, secret: string): Promise<CachedToken> {
-  const { tenantId, clientId } = ctx.config;
+  const tenantId = ctx.config.tenantId ?? "";
+  const clientId = ctx.config.clientId ?? "";
   const response = await ctx.http(`${LOGIN}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
@@ -116,7 +136,7 @@ const PERMISSION = "the app needs the Graph application permission Files.Read.Al
  * https://learn.microsoft.com/graph/errors and https://learn.microsoft.com/graph/workbook-error-handling;
  * codes in https://learn.microsoft.com/graph/workbook-error-codes.
  */
-export async function graphError(response: Response, target: GraphTarget): Promise<ConnectorError> {
+export async function graphError(response: Response, target: GraphTarget, delegated = false): Promise<ConnectorError> {
   const body = (await response.json().catch(() => ({}))) as GraphErrorBody;
   const code = body.error?.code ?? "";
   const inner = body.error?.innerError?.code;
@@ -125,8 +145,8 @@ export async function graphError(response: Response, target: GraphTarget): Promi
   const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
   // https://learn.microsoft.com/graph/throttling: 429 (and 503) with Retry-After.
   if (status === 429 || (status === 503 && retryAfter !== undefined)) return rateLimitedError(`Microsoft Graph is throttling Pacer (HTTP ${status}).`, retryAfter);
-  if (status === 401) return authError(`Microsoft Graph refused the token${said}: sign-in expired or consent was revoked.`);
-  if (status === 403) return authError(`Microsoft Graph denied access to the workbook${said}: ${PERMISSION}.`);
+  if (status === 401) return authError(`Microsoft Graph refused the token${said}: ${delegated ? "the sign-in expired or its consent was revoked; sign in again" : "the app's consent was revoked or its secret expired"}.`);
+  if (status === 403) return authError(`Microsoft Graph denied access to the workbook${said}: ${delegated ? "the signed-in account cannot open it, or Pacer's Entra app lacks the delegated permission Files.Read.All" : PERMISSION}.`);
   if (status === 404 || code === "itemNotFound" || code === "ItemNotFound") {
     switch (target.kind) {
       case "share":
@@ -152,8 +172,8 @@ export async function graphError(response: Response, target: GraphTarget): Promi
 
 /** GET a Graph URL as the app; a non-OK answer throws the typed error for `target`. */
 export async function graphGet<T>(ctx: ExcelContext, path: string, target: GraphTarget): Promise<T> {
-  const token = await appToken(ctx);
+  const token = await graphToken(ctx);
   const response = await ctx.http(`${GRAPH}${path}`, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
-  if (!response.ok) throw await graphError(response, target);
+  if (!response.ok) throw await graphError(response, target, ctx.config.auth === "entra");
   return (await response.json()) as T;
 }

@@ -2,15 +2,19 @@ import { z } from "zod";
 import type { ConnectorDefinition, FetchedValue, Resource } from "../../../core/integrations/contract.js";
 import { defaultRateLimit } from "../../../core/integrations/contract.js";
 import { authError, configError, resultShapeError } from "../errors.js";
-import { appToken, encodeSharingUrl, type ExcelConfig, type ExcelContext, type ExcelSecrets, graphGet, READ_ROLES, tokenRoles } from "./graph.js";
+import { appToken, DELEGATED_SCOPE, encodeSharingUrl, type ExcelConfig, type ExcelContext, type ExcelSecrets, graphGet, READ_ROLES, tokenRoles } from "./graph.js";
 
 /**
  * Microsoft Excel (workbooks in OneDrive for Business or SharePoint, through Microsoft Graph): a
  * key result follows one cell (`Sheet1!B7`) or one workbook-scoped named range of one cell.
  *
- * - Connection: an Entra app registration (tenant id, client id) signing in with its client
- *   secret (sealed); Graph application permission Files.Read.All, or Sites.Selected plus a read
- *   grant on each site that holds a workbook.
+ * - Connection, one of two sign-ins (`auth`):
+ *   - `clientSecret` (app-only): an Entra app registration (tenant id, client id) with its client
+ *     secret (sealed); Graph application permission Files.Read.All, or Sites.Selected plus a read
+ *     grant on each site that holds a workbook.
+ *   - `entra`: a person signs in through Pacer's Entra app (PACER_ADO_CLIENT_ID, delegated
+ *     Files.Read.All + User.Read + offline_access); Pacer reads what that person can open, with
+ *     tokens sealed in the secrets and renewed before each call (sync/oauth/entraOAuth.ts).
  * - Source: the workbook's sharing link or its OneDrive/SharePoint URL. The link is resolved with
  *   `GET /shares/{u!…}/driveItem` to a drive id and item id, which the pickers put in the source
  *   so fetches go straight to the item; without them each fetch resolves the link first.
@@ -28,18 +32,28 @@ const badSheetChars = /[\\/?*[\]:]/;
 
 const config = z
   .object({
+    auth: z.enum(["clientSecret", "entra"]).default("clientSecret").describe("an app of your tenant with a client secret (app-only), or Microsoft Entra ID sign-in as a person"),
     tenantId: z
       .string()
       .trim()
       .refine((t) => guid.test(t) || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(t), "the Entra tenant id (a GUID) or its domain, e.g. contoso.onmicrosoft.com")
-      .describe("the Microsoft Entra tenant (directory) id of the app registration"),
-    clientId: z.string().trim().regex(guid, "the app registration's application (client) id, a GUID").describe("the app registration's application (client) id"),
+      .optional()
+      .describe("app-only: the Microsoft Entra tenant (directory) id of the app registration"),
+    clientId: z.string().trim().regex(guid, "the app registration's application (client) id, a GUID").optional().describe("app-only: the app registration's application (client) id"),
   })
-  .strict();
+  .strict()
+  .superRefine((c, check) => {
+    if (c.auth !== "clientSecret") return;
+    if (!c.tenantId) check.addIssue({ code: "custom", path: ["tenantId"], message: "the app registration's tenant id (app-only sign-in)" });
+    if (!c.clientId) check.addIssue({ code: "custom", path: ["clientId"], message: "the app registration's client id (app-only sign-in)" });
+  });
 
 const secrets = z
   .object({
     clientSecret: z.string().min(1).max(1_024).optional().describe("the app's client secret value (not its secret id); stored encrypted"),
+    accessToken: z.string().min(1).max(20_000).optional(),
+    refreshToken: z.string().min(1).max(20_000).optional(),
+    expiresAt: z.string().datetime().optional(),
   })
   .strict();
 
@@ -160,8 +174,14 @@ const excel: ConnectorDefinition<Config, Secrets, Source> = {
   // Graph throttles per app and tenant, and the Excel API is slower than most of Graph: stay modest.
   // A 429 without Retry-After waits a minute (https://learn.microsoft.com/graph/throttling).
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, maxAttempts: 3, baseDelayMs: 1_000, defaultRetryAfterMs: 60_000 },
+  entraSignIn: { scope: DELEGATED_SCOPE, reads: "workbooks", otherwise: "an app with a client secret (app-only)" },
 
   async testConnection(ctx) {
+    if (ctx.config.auth === "entra") {
+      // https://learn.microsoft.com/graph/api/user-get
+      const me = await graphGet<{ displayName?: string; userPrincipalName?: string }>(ctx, "/me?$select=displayName,userPrincipalName", { kind: "workbook" });
+      return { message: `Signed in to Microsoft Graph as ${me.displayName ?? "?"} (${me.userPrincipalName ?? "?"}): Pacer reads the workbooks this account can open.` };
+    }
     const token = await appToken(ctx);
     const roles = tokenRoles(token);
     const who = `app ${ctx.config.clientId} in tenant ${ctx.config.tenantId}`;

@@ -7,12 +7,24 @@ import { signInWithEntra } from "./entraSignIn.js";
 import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
 import { hasFields, type Connection, type Integration, type TestResult } from "./types.js";
 
-/** Secrets the form never asks for: Azure DevOps' Entra tokens are written by the sign-in flow, not typed. */
-export const hiddenSecrets: Record<string, string[]> = { azuredevops: ["accessToken", "refreshToken", "expiresAt"] };
+/** Secrets the form never asks for: Entra sign-in tokens are written by the sign-in flow, not typed. */
+const ENTRA_TOKENS = ["accessToken", "refreshToken", "expiresAt"];
 
-/** Azure DevOps signs in with a personal access token (typed) or Microsoft Entra ID (a sign-in window): config field `auth`. */
-const SIGN_IN_CHOICE = "azuredevops";
+/**
+ * Connectors with `entraSignIn` (Azure DevOps, Microsoft Excel) choose in config field `auth`:
+ * Microsoft Entra ID (a sign-in window) or their other sign-in, labelled here.
+ */
+const OTHER_SIGN_IN: Record<string, string> = {
+  pat: "A personal access token (Work Items: Read)",
+  clientSecret: "An app of your tenant with a client secret (app-only)",
+};
 type EntraSetup = { configured: boolean; message: string | null };
+
+/** The `auth` value that is not Entra (the schema's enum), e.g. "pat". */
+function otherSignIn(integration: Integration): string {
+  const auth = (integration.schemas.connectionConfig as { properties?: Record<string, { enum?: unknown[] }> }).properties?.auth;
+  return String(auth?.enum?.find((v) => v !== "entra") ?? "pat");
+}
 
 const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
@@ -29,8 +41,9 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
   const s = useStyles();
   const { api, host } = useSession();
   const { integration, connection } = props;
-  const hidden = hiddenSecrets[integration.id] ?? [];
-  const choosesSignIn = integration.id === SIGN_IN_CHOICE;
+  const choosesSignIn = integration.entraSignIn;
+  const hidden = choosesSignIn ? ENTRA_TOKENS : [];
+  const other = otherSignIn(integration);
   const [name, setName] = useState(connection?.name ?? "");
   const [visibility, setVisibility] = useState<"shared" | "private">(connection?.visibility ?? "shared");
   const [config, setConfig] = useState<FormValues>(() => initialValues(integration.schemas.connectionConfig, connection?.config));
@@ -47,8 +60,8 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
 
   useEffect(() => {
     if (!choosesSignIn) return;
-    api.get<EntraSetup>("/integrations/azuredevops/oauth").then(setEntraSetup, () => setEntraSetup(undefined));
-  }, [api, choosesSignIn]);
+    api.get<EntraSetup>(`/integrations/${integration.id}/oauth`).then(setEntraSetup, () => setEntraSetup(undefined));
+  }, [api, choosesSignIn, integration.id]);
 
   const changed = <T,>(setter: (v: T) => void) => (v: T) => {
     setter(v);
@@ -57,7 +70,7 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
 
   const collect = () => {
     const c = toPayload(integration.schemas.connectionConfig, config, choosesSignIn ? ["auth"] : []);
-    if (choosesSignIn) c.payload.auth = config.auth || "pat";
+    if (choosesSignIn) c.payload.auth = config.auth || other;
     // Entra connections have no typed secrets: the sign-in stores their tokens.
     const sec = entra ? { payload: {}, errors: {} } : toPayload(integration.schemas.secrets, secrets, hidden);
     const local: FieldErrors = {};
@@ -137,14 +150,14 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
         ? await api.patch<Connection>(`/connections/${existing.id}`, { ...body, version: existing.version })
         : await api.post<Connection>(`/integrations/${integration.id}/connections`, { ...body, secrets: {} });
       setPending(target);
-      const outcome = await signInWithEntra(api, host, target.id);
+      const outcome = await signInWithEntra(api, host, integration.id, target.id);
       setTest(outcome.test);
       setSignInPage(outcome.page);
       if (outcome.test.ok) props.onSaved(await api.get<Connection>(`/connections/${target.id}`));
     } catch (e) {
       if (e instanceof ApiRequestError && e.error.id === "oauth_not_configured") {
         setEntraSetup({ configured: false, message: e.error.message });
-        setConfig((c) => ({ ...c, auth: "pat" }));
+        setConfig((c) => ({ ...c, auth: other }));
       }
       fail(e);
     } finally {
@@ -180,8 +193,8 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
       />
       {choosesSignIn && (
         <Field label="Sign in with" validationMessage={errorsUnder(errors, "config").auth}>
-          <RadioGroup value={entra ? "entra" : "pat"} onChange={(_, d) => changed(setConfig)({ ...config, auth: d.value })}>
-            <Radio value="pat" label="A personal access token (Work Items: Read)" />
+          <RadioGroup value={entra ? "entra" : other} onChange={(_, d) => changed(setConfig)({ ...config, auth: d.value })}>
+            <Radio value={other} label={OTHER_SIGN_IN[other] ?? other} />
             <Radio value="entra" label="Sign in with Microsoft Entra ID" disabled={entraSetup?.configured === false} />
           </RadioGroup>
           {entraSetup?.configured === false && <Caption1 data-testid="entra-not-configured">{entraSetup.message}</Caption1>}
@@ -191,7 +204,7 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
         <Caption1>
           {connection?.secretNames.includes("refreshToken")
             ? "Signed in. Sign in again to connect as someone else or after access was revoked."
-            : "Saving opens a Microsoft sign-in window; Pacer reads work items as the account that signs in."}
+            : "Saving opens a Microsoft sign-in window; Pacer then reads with the access of the account that signs in."}
         </Caption1>
       )}
       {hasFields(integration.schemas.secrets) && !entra && (

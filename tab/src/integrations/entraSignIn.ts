@@ -4,7 +4,8 @@ import type { Host } from "../host.js";
 import type { TestResult } from "./types.js";
 
 /**
- * Microsoft Entra ID sign-in for an Azure DevOps connection: Pacer answers the consent URL; inside
+ * Microsoft Entra ID sign-in for a connection of a connector with `entraSignIn` (Azure DevOps,
+ * Microsoft Excel): Pacer answers the consent URL; inside
  * Teams it opens through `authentication.authenticate` (Teams' own window, whose end page, Pacer's
  * callback, calls `notifySuccess` / `notifyFailure` through tab/src/authEnd.ts), in a browser as a
  * popup. Pacer's callback page (same origin as the tab) stores the tokens; when the popup reaches
@@ -41,9 +42,9 @@ function watchPopup(popup: Window): Promise<string> {
   });
 }
 
-export async function signInWithEntra(api: ApiClient, host: Host, connectionId: string): Promise<EntraOutcome> {
+export async function signInWithEntra(api: ApiClient, host: Host, integrationId: string, connectionId: string): Promise<EntraOutcome> {
   // Pacer's own start page, which redirects to Entra: Teams opens only https pages of the app's valid domains.
-  const { startUrl: url } = await api.post<{ startUrl: string }>("/integrations/azuredevops/oauth/start", { connectionId });
+  const { startUrl: url } = await api.post<{ startUrl: string }>(`/integrations/${integrationId}/oauth/start`, { connectionId });
   let page: string | undefined;
   if (host.kind === "teams") {
     // Teams rejects with the notifyFailure reason, or "CancelledByUser" when its window is closed.

@@ -5,7 +5,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import { clearStateCache } from "../../../sync/connectors/azuredevops/client.js";
-import { AdoOAuth } from "../../../sync/oauth/adoOAuth.js";
+import { EntraOAuth } from "../../../sync/oauth/entraOAuth.js";
 import * as queries from "../../fixtures/azuredevops/queries.js";
 import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
@@ -169,7 +169,7 @@ describe("Azure DevOps Entra ID sign-in", () => {
     const before = tokenRequests.length;
     tokenAnswers.push({ ...granted("at3", "rt3", 3600), delayMs: 300 });
     const make = (owner: string) =>
-      new AdoOAuth({ store: pacer.store, service: pacer.integrations.service, log: createLogger("silent"), clientId: CLIENT_ID, authority: `${tokenBase}/organizations`, owner });
+      new EntraOAuth({ store: pacer.store, service: pacer.integrations.service, registry: pacer.integrations.registry, log: createLogger("silent"), clientId: CLIENT_ID, authority: `${tokenBase}/organizations`, owner });
     const connection = (await pacer.integrations.service.store.connections.findById(tenant, ids.connection!))!;
     const secrets = await secretsOf();
     const [a, b] = await Promise.all([make("p1").prepareSecrets(connection, secrets), make("p2").prepareSecrets(connection, secrets)]);

@@ -27,7 +27,7 @@ import {
  * doc URL in each).
  */
 const log = createLogger("silent");
-const config = { tenantId: TENANT, clientId: CLIENT_ID };
+const config = { auth: "clientSecret" as const, tenantId: TENANT, clientId: CLIENT_ID };
 const ctx = (secrets: Record<string, unknown> = { clientSecret: CLIENT_SECRET }) => connectorContext({ config, secrets, log });
 const cell = { workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, worksheet: "Sheet1", address: "B7" };
 
