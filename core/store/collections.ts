@@ -123,7 +123,7 @@ export const collectionSpecs: CollectionSpec[] = [
     tenantScoped: true,
     indexes: [],
   },
-  // Azure DevOps Entra sign-in (sync/oauth/adoOAuth.ts): pending consents (`_id` = the random state,
+  // Entra sign-in for connectors (sync/oauth/entraOAuth.ts): pending consents (`_id` = the random state,
   // with expiry; `<state>#used` marks one consumed) and per-connection refresh locks (`_id` = connection id).
   {
     name: "oauthStates",

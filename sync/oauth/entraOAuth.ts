@@ -7,7 +7,7 @@ import type { Connection } from "../../core/integrations/model.js";
 import type { Logger } from "../../core/log/logger.js";
 import type { Actor } from "../../core/okr/actor.js";
 import type { Store } from "../../core/store/store.js";
-import { authorizeUrl, type EntraApp, exchangeCode, needsRefresh, type OAuthTokens, splitAuthority, TokenRefresher } from "../connectors/azuredevops/oauth.js";
+import { authorizeUrl, type EntraApp, exchangeCode, needsRefresh, type OAuthTokens, splitAuthority, TokenRefresher } from "./entraTokens.js";
 import { transientError } from "../connectors/errors.js";
 
 /**

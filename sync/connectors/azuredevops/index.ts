@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { type ConnectorDefinition, defaultRateLimit, type ItemNode, type Resource } from "../../../core/integrations/contract.js";
 import { configError } from "../errors.js";
-import { AZURE_DEVOPS_SCOPE } from "./oauth.js";
 import { AdoClient, type AdoConfig, type AdoContext, type AdoSecrets, collectionUrl, type QueryItem, queryLink, workItemLink } from "./client.js";
 import { buildTree, itemState, sameType, type StateCategories, tally, uniqueIds, type WorkItem } from "./workItems.js";
 
@@ -60,6 +59,9 @@ type Source = z.infer<typeof source>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The name Pacer suggests for a connection: "org / project". */
+/** Entra sign-in: the Azure DevOps resource's `.default` (delegated `user_impersonation`), with refresh tokens. */
+export const AZURE_DEVOPS_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access";
+
 export const connectionName = (c: Pick<AdoConfig, "organization" | "project">) => `${c.organization} / ${c.project}`;
 
 const isSharedQuery = (q: QueryItem) => !q.isFolder && !q.isDeleted && q.isPublic !== false && (q.path ?? "").startsWith("Shared Queries/");
@@ -103,6 +105,16 @@ const azuredevops: ConnectorDefinition<AdoConfig, AdoSecrets, Source> = {
   // Azure DevOps throttles per user (TSTUs over a sliding 5 minutes): stay gentle.
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, defaultRetryAfterMs: 5 * 60_000 },
   entraSignIn: { scope: AZURE_DEVOPS_SCOPE, reads: "work items", otherwise: "a personal access token" },
+  resourcePicker: {
+    label: "Shared query",
+    hint: "Type part of a shared query's name (My Queries are not offered).",
+    placeholder: "e.g. Sprint bugs",
+    listLabel: "Shared queries",
+    idFields: ["queryId", "queryName"],
+    nameField: "queryName",
+    lookupField: "queryId",
+    countNoun: "work items",
+  },
 
   async testConnection(ctx) {
     const roots = await new AdoClient(ctx).rootQueries();

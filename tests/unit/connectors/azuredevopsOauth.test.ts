@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AZURE_DEVOPS_SCOPE, authorizeUrl, exchangeCode, needsRefresh, type OAuthTokens, TokenRefresher } from "../../../sync/connectors/azuredevops/oauth.js";
+import { AZURE_DEVOPS_SCOPE } from "../../../sync/connectors/azuredevops/index.js";
+import { authorizeUrl, exchangeCode, needsRefresh, type OAuthTokens, TokenRefresher } from "../../../sync/oauth/entraTokens.js";
 import { ConnectorError } from "../../../sync/connectors/errors.js";
 
-const app = { clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "s3cret", tenant: "contoso.onmicrosoft.com", redirectUri: "https://pacer.example.com/api/v1/integrations/azuredevops/callback" };
+const app = { clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "s3cret", tenant: "contoso.onmicrosoft.com", redirectUri: "https://pacer.example.com/api/v1/integrations/azuredevops/callback", scope: AZURE_DEVOPS_SCOPE };
 const now = Date.parse("2025-01-15T08:00:00Z");
 const stale: OAuthTokens = { accessToken: "old", refreshToken: "r1", expiresAt: new Date(now + 60_000).toISOString() };
 

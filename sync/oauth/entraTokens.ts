@@ -1,15 +1,15 @@
-import { authError, errorFromResponse, parseRetryAfter, rateLimitedError, transientError } from "../errors.js";
+import { authError, errorFromResponse, parseRetryAfter, rateLimitedError, transientError } from "../connectors/errors.js";
 
 /**
- * Microsoft Entra ID sign-in for Azure DevOps (OAuth 2.0 authorisation code with refresh; Azure
- * DevOps' own OAuth apps are being retired). Pacer's Entra app needs the delegated Azure DevOps
- * permission `user_impersonation`; the scope asked for is the Azure DevOps resource's `.default`.
+ * Microsoft Entra ID tokens for the connectors that sign in with Entra (OAuth 2.0 authorisation
+ * code with PKCE, then refresh tokens): the requests to Entra's authorize and token endpoints, and
+ * the refresher. Each connector names its scope in its definition (`entraSignIn.scope`); the
+ * flow around it (state, callback, locks) is sync/oauth/entraOAuth.ts.
  *
- * The connector only reads `secrets.accessToken`; the caller runs `TokenRefresher.fresh` before
- * each connector call and stores what it returns, so that a refresh happens once per connection
- * even when several links of that connection sync at the same time.
+ * Connectors only read `secrets.accessToken`; the caller runs `TokenRefresher.fresh` before each
+ * connector call and stores what it returns, so that a refresh happens once per connection even
+ * when several links of that connection sync at the same time.
  */
-export const AZURE_DEVOPS_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access";
 /** Refresh this long before the access token expires. */
 export const REFRESH_SKEW_MS = 5 * 60_000;
 
@@ -22,8 +22,8 @@ export interface EntraApp {
   redirectUri: string;
   /** e.g. https://login.microsoftonline.com (sovereign clouds differ). */
   authority?: string;
-  /** What to ask for; Azure DevOps' when absent. */
-  scope?: string;
+  /** What to ask for, e.g. `<resource>/.default offline_access`. */
+  scope: string;
 }
 
 export interface OAuthTokens {
@@ -53,7 +53,7 @@ export function authorizeUrl(app: EntraApp, state: string, codeChallenge: string
     response_type: "code",
     redirect_uri: app.redirectUri,
     response_mode: "query",
-    scope: app.scope ?? AZURE_DEVOPS_SCOPE,
+    scope: app.scope,
     state,
     code_challenge: codeChallenge,
     code_challenge_method: "S256",
@@ -65,7 +65,7 @@ async function tokenRequest(app: EntraApp, params: Record<string, string>, fetch
   const response = await fetchFn(tokenUrl(app), {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ client_id: app.clientId, ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), scope: app.scope ?? AZURE_DEVOPS_SCOPE, ...params }).toString(),
+    body: new URLSearchParams({ client_id: app.clientId, ...(app.clientSecret ? { client_secret: app.clientSecret } : {}), scope: app.scope, ...params }).toString(),
     ...(signal ? { signal } : {}),
   });
   let body: Record<string, unknown> = {};
