@@ -58,10 +58,10 @@ type Source = z.infer<typeof source>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The name Pacer suggests for a connection: "org / project". */
 /** Entra sign-in: the Azure DevOps resource's `.default` (delegated `user_impersonation`), with refresh tokens. */
 export const AZURE_DEVOPS_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access";
 
+/** The name Pacer suggests for a connection: "org / project". */
 export const connectionName = (c: Pick<AdoConfig, "organization" | "project">) => `${c.organization} / ${c.project}`;
 
 const isSharedQuery = (q: QueryItem) => !q.isFolder && !q.isDeleted && q.isPublic !== false && (q.path ?? "").startsWith("Shared Queries/");
