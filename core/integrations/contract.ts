@@ -85,6 +85,33 @@ export interface Resource {
   count?: number;
 }
 
+/**
+ * How the link dialog's source picker (tab/src/integrations/ResourcePicker.tsx) presents
+ * `listResources`: what the search box asks for, and which source fields a pick fills.
+ */
+export interface ResourcePickerMeta {
+  /** The search box's label, e.g. "Shared query". */
+  label: string;
+  /** What to type there, e.g. "Paste the workbook's sharing link". */
+  hint: string;
+  placeholder?: string;
+  /** The results list's accessible name, e.g. "Shared queries". */
+  listLabel: string;
+  /** `listResources` answers an empty search (recent or favourite resources): list them at once. */
+  browse?: boolean;
+  /**
+   * Source fields only a pick fills (ids people never type): hidden from the generated source form.
+   * Fields a pick fills that people read or edit (a worksheet, a URL) are not listed and stay visible.
+   */
+  idFields: string[];
+  /** The source field holding the picked resource's name, shown as the choice. */
+  nameField?: string;
+  /** The source field whose value, given as `search`, answers the picked resource with its `count`. */
+  lookupField?: string;
+  /** What `count` counts, e.g. "work items". */
+  countNoun?: string;
+}
+
 export interface ItemNode {
   id: string;
   title: string;
@@ -114,7 +141,11 @@ export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> 
     reads: string;
     /** The connector's other sign-in, offered where Entra sign-in is not set up ("a personal access token"). */
     otherwise: string;
+    /** Config and secret fields only the other sign-in uses (an app's tenant and client id): the connection form hides them for Entra sign-in. */
+    otherFields?: string[];
   };
+  /** The link dialog's picker for `listResources` (a generic one when this is absent). */
+  resourcePicker?: ResourcePickerMeta;
   testConnection(ctx: ConnectorContext<Config, Secrets>): Promise<ConnectionTestResult>;
   listResources?(ctx: ConnectorContext<Config, Secrets>, query: { search?: string | undefined }): Promise<Resource[]>;
   fetchValue?(ctx: ConnectorContext<Config, Secrets>, source: Source): Promise<FetchedValue>;

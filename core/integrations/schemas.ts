@@ -68,8 +68,23 @@ export const integrationView = z.object({
   allowed: z.boolean(),
   state: z.enum(["enabled", "disabled", "not_allowed"]),
   canPreviewResources: z.boolean(),
+  resources: z
+    .object({
+      label: z.string(),
+      hint: z.string(),
+      placeholder: z.string().optional(),
+      listLabel: z.string(),
+      browse: z.boolean(),
+      idFields: z.array(z.string()),
+      nameField: z.string().optional(),
+      lookupField: z.string().optional(),
+      countNoun: z.string().optional(),
+    })
+    .nullable()
+    .describe("how the link dialog's picker searches GET /connections/{id}/resources; null when the connector lists none"),
   /** Connections may sign in with Microsoft Entra ID (`config.auth = "entra"`, /integrations/{id}/oauth/start). */
   entraSignIn: z.boolean(),
+  otherSignInFields: z.array(z.string()).describe("config and secret fields only the non-Entra sign-in uses, hidden when Entra sign-in is chosen"),
   schemas: z
     .object({ connectionConfig: anyObject, secrets: anyObject, sourceConfig: anyObject })
     .describe("the connector's own zod schemas as JSON Schema (io: input), `description` = help text; secrets are write-only"),
@@ -99,7 +114,9 @@ export const connectionView = z.object({
 
 export const testView = z.object({ ok: z.boolean(), message: z.string(), errorType: z.string().nullable() });
 
-export const resourceView = z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string(), source: anyObject.optional() })) });
+export const resourceView = z.object({
+  items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string(), source: anyObject.optional(), count: z.number().optional().describe("how many items it matches, when known") })),
+});
 
 export const valueView = z.object({ value: z.number(), details: z.string().nullable(), asOf: z.string() });
 

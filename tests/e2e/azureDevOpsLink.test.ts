@@ -121,15 +121,15 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     // Only shared queries are offered: not "My Queries", not folders.
     ado().get(`${P}/_apis/wit/queries`).query({ $filter: "bugs", $top: "50", $expand: "wiql", ...v }).reply(200, queries.searchBugs);
     await dialog.getByLabel("Shared query").fill("bugs");
-    const offered = dialog.getByRole("list", { name: "Shared queries" });
-    await offered.getByRole("button", { name: "Shared Queries/Quality/Open bugs" }).waitFor();
-    expect(await offered.getByRole("button").count()).toBe(1);
+    const offered = dialog.getByRole("listbox", { name: "Shared queries" });
+    await offered.getByRole("option", { name: "Shared Queries/Quality/Open bugs" }).waitFor();
+    expect(await offered.getByRole("option").count()).toBe(1);
 
     // Picking it asks Azure DevOps how many work items it matches.
     ado().get(`${P}/_apis/wit/queries/${OPEN_BUGS}`).query(v).reply(200, queries.queryItem(OPEN_BUGS, "Open bugs", "Shared Queries/Quality/Open bugs"));
     ado().get(`${P}/_apis/wit/wiql/${OPEN_BUGS}`).query(v).reply(200, wiql.flat(items.map((i) => i.id)));
-    await offered.getByRole("button", { name: "Shared Queries/Quality/Open bugs" }).click();
-    await dialog.getByTestId("picked-query").getByText("Open bugs · Matches 3 work items.", { exact: false }).waitFor();
+    await offered.getByRole("option", { name: "Shared Queries/Quality/Open bugs" }).click();
+    await dialog.getByTestId("picked-resource").getByText("Open bugs · Matches 3 work items.", { exact: false }).waitFor();
 
     const measure = dialog.getByLabel("Measure");
     expect(await measure.locator("option").allTextContents()).toEqual(["% of work items completed", "Number of work items", "Number of completed work items"]);

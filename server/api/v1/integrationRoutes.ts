@@ -65,7 +65,9 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
         allowed,
         state: (!allowed ? "not_allowed" : enabled ? "enabled" : "disabled") as "enabled" | "disabled" | "not_allowed",
         canPreviewResources: typeof d.listResources === "function",
+        resources: d.listResources ? { browse: false, ...(d.resourcePicker ?? { label: "Source", hint: "Type part of its name.", listLabel: "Sources", idFields: [] }) } : null,
         entraSignIn: d.entraSignIn !== undefined,
+        otherSignInFields: d.entraSignIn?.otherFields ?? [],
         schemas: formSchemas(d),
       })),
     };

@@ -174,7 +174,14 @@ const excel: ConnectorDefinition<Config, Secrets, Source> = {
   // Graph throttles per app and tenant, and the Excel API is slower than most of Graph: stay modest.
   // A 429 without Retry-After waits a minute (https://learn.microsoft.com/graph/throttling).
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, maxAttempts: 3, baseDelayMs: 1_000, defaultRetryAfterMs: 60_000 },
-  entraSignIn: { scope: DELEGATED_SCOPE, reads: "workbooks", otherwise: "an app with a client secret (app-only)" },
+  entraSignIn: { scope: DELEGATED_SCOPE, reads: "workbooks", otherwise: "an app with a client secret (app-only)", otherFields: ["tenantId", "clientId", "clientSecret"] },
+  resourcePicker: {
+    label: "Workbook link",
+    hint: "Paste the workbook's sharing link or its OneDrive/SharePoint address, then pick a worksheet (and type the cell) or a named range.",
+    placeholder: "https://contoso.sharepoint.com/:x:/…",
+    listLabel: "Worksheets and named ranges",
+    idFields: ["driveId", "itemId"],
+  },
 
   async testConnection(ctx) {
     if (ctx.config.auth === "entra") {

@@ -94,6 +94,17 @@ const jira: ConnectorDefinition<JiraConfig, JiraSecrets, Source> = {
   schemas: { connectionConfig: config, secrets, sourceConfig: source },
   // Jira Cloud's burst limits are per tenant and endpoint; a 429 names its wait in Retry-After.
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, defaultRetryAfterMs: 60_000 },
+  resourcePicker: {
+    label: "Saved filter",
+    hint: "Your favourite filters are listed; type part of a filter's name to find others. Or type a JQL query below.",
+    placeholder: "e.g. Release 2.0",
+    listLabel: "Saved filters",
+    browse: true,
+    idFields: ["filterId", "filterName"],
+    nameField: "filterName",
+    lookupField: "filterId",
+    countNoun: "issues",
+  },
 
   async testConnection(ctx) {
     const me = await new JiraClient(ctx).myself();

@@ -45,6 +45,14 @@ const salesforce: ConnectorDefinition<SalesforceConfig, SalesforceSecrets, Sales
   // Salesforce sends no Retry-After when the org's daily API requests run out (a rolling 24 hours):
   // wait an hour before asking again. Two calls at once per connection leave room for the org's other integrations.
   rateLimit: { ...defaultRateLimit, maxConcurrentPerConnection: 2, maxAttempts: 3, baseDelayMs: 1_000, defaultRetryAfterMs: 3_600_000 },
+  resourcePicker: {
+    label: "Report",
+    hint: "Reports you viewed recently are listed; type part of a report's name to find others.",
+    placeholder: "e.g. Won deals",
+    listLabel: "Reports",
+    browse: true,
+    idFields: ["reportId"],
+  },
 
   async testConnection(ctx) {
     const me = await getJson<UserInfo>(ctx, "/services/oauth2/userinfo", "the signed-in user (userinfo)");

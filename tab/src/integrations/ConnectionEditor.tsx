@@ -57,6 +57,8 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
   const [pending, setPending] = useState<Connection | undefined>();
   const [signInPage, setSignInPage] = useState<string | undefined>();
   const entra = choosesSignIn && config.auth === "entra";
+  /** Fields only the other sign-in uses (an app's tenant and client id): not asked for, nor sent, with Entra sign-in. */
+  const configHidden = choosesSignIn ? ["auth", ...(entra ? integration.otherSignInFields : [])] : [];
 
   useEffect(() => {
     if (!choosesSignIn) return;
@@ -69,7 +71,7 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
   };
 
   const collect = () => {
-    const c = toPayload(integration.schemas.connectionConfig, config, choosesSignIn ? ["auth"] : []);
+    const c = toPayload(integration.schemas.connectionConfig, config, configHidden);
     if (choosesSignIn) c.payload.auth = config.auth || other;
     // Entra connections have no typed secrets: the sign-in stores their tokens.
     const sec = entra ? { payload: {}, errors: {} } : toPayload(integration.schemas.secrets, secrets, hidden);
@@ -184,13 +186,6 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
           <Radio value="private" label="Private (only you)" />
         </RadioGroup>
       </Field>
-      <SchemaForm
-        schema={integration.schemas.connectionConfig}
-        values={config}
-        onChange={changed(setConfig)}
-        errors={errorsUnder(errors, "config")}
-        hidden={choosesSignIn ? ["auth"] : []}
-      />
       {choosesSignIn && (
         <Field label="Sign in with" validationMessage={errorsUnder(errors, "config").auth}>
           <RadioGroup value={entra ? "entra" : other} onChange={(_, d) => changed(setConfig)({ ...config, auth: d.value })}>
@@ -200,6 +195,13 @@ export function ConnectionEditor(props: { integration: Integration; connection?:
           {entraSetup?.configured === false && <Caption1 data-testid="entra-not-configured">{entraSetup.message}</Caption1>}
         </Field>
       )}
+      <SchemaForm
+        schema={integration.schemas.connectionConfig}
+        values={config}
+        onChange={changed(setConfig)}
+        errors={errorsUnder(errors, "config")}
+        hidden={configHidden}
+      />
       {entra && (
         <Caption1>
           {connection?.secretNames.includes("refreshToken")

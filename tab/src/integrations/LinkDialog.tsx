@@ -8,7 +8,6 @@ import {
   DialogSurface,
   DialogTitle,
   Field,
-  Input,
   Link,
   MessageBar,
   MessageBarBody,
@@ -25,13 +24,13 @@ import type { FieldErrors } from "../forms/formKit.js";
 import { useSession } from "../session.js";
 import { ConnectionEditor } from "./ConnectionEditor.js";
 import { PushUrl } from "./PushUrl.js";
+import { ResourcePicker } from "./ResourcePicker.js";
 import { SchemaForm, errorsUnder, initialValues, toPayload, type FormValues } from "./SchemaForm.js";
-import { hasFields, type Catalogue, type Connection, type Link as KrLink, type ProjectPreview, type Resource, type ValuePreview } from "./types.js";
+import { asObjectSchema, hasFields, type Catalogue, type Connection, type Link as KrLink, type ProjectPreview, type ValuePreview } from "./types.js";
 
 const useStyles = makeStyles({
   surface: { maxWidth: "640px", width: "calc(100vw - 32px)" },
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
-  picks: { listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, maxHeight: "180px", overflowY: "auto" },
   // The actions' grid column is only as wide as the buttons' shortest form: keep each label on one line.
   actions: { whiteSpace: "nowrap" },
 });
@@ -41,13 +40,10 @@ const optionLabels: Record<string, Record<string, Record<string, string>>> = {
   azuredevops: { measure: { percentCompleted: "% of work items completed", countTotal: "Number of work items", countCompleted: "Number of completed work items" } },
 };
 
-/** Source fields a connector-specific picker fills instead of the generic form. */
-const pickedFields: Record<string, string[]> = { azuredevops: ["queryId", "queryName"] };
-
 /**
  * "Connect data source to auto-update progress": integration → connection (auto-selected when
  * one is usable, else created inline) → the source form (from the connector's sourceConfig
- * schema; Azure DevOps picks a shared query by name) → Preview → Save. Push links (webhook) show
+ * schema, with a picker over the connector's resources when it lists any) → Preview → Save. Push links (webhook) show
  * their secret URL once, after saving.
  */
 export default function LinkDialog(props: {
@@ -108,12 +104,14 @@ export default function LinkDialog(props: {
   }, [api, integration, me.user.id, props.link]);
 
   const push = integration?.mode === "push";
-  const hidden = integration ? (pickedFields[integration.id] ?? []) : [];
+  const picker = integration?.resources ?? null;
+  const hidden = picker?.idFields ?? [];
 
   const collect = () => {
     const { payload, errors: local } = toPayload(integration?.schemas.sourceConfig, source, hidden);
     for (const name of hidden) if (typeof source[name] === "string" && source[name] !== "") payload[name] = source[name];
-    if (integration?.id === "azuredevops" && !source.queryId) local.queryId = "Pick a shared query.";
+    const required = asObjectSchema(integration?.schemas.sourceConfig).required ?? [];
+    for (const name of hidden) if (required.includes(name) && !source[name]) local[name] = `Pick a ${picker!.label.toLowerCase()}.`;
     const prefixed: FieldErrors = {};
     for (const [k, v] of Object.entries(local)) prefixed[`source.${k}`] = v;
     if (!connectionId) prefixed.connectionId = "Pick or create a connection.";
@@ -213,8 +211,19 @@ export default function LinkDialog(props: {
                 )}
                 {integration && connectionId && !creating && (
                   <>
-                    {integration.id === "azuredevops" && (
-                      <QueryPicker connectionId={connectionId} values={source} onChange={(v) => setSource(v)} error={errors["source.queryId"]} />
+                    {picker && (
+                      <ResourcePicker
+                        key={connectionId}
+                        meta={picker}
+                        api={api}
+                        connectionId={connectionId}
+                        values={source}
+                        onChange={(v) => {
+                          setSource(v);
+                          setPreview(undefined);
+                        }}
+                        error={hidden.map((f) => errors[`source.${f}`]).find(Boolean)}
+                      />
                     )}
                     {hasFields(integration.schemas.sourceConfig) && (
                       <SchemaForm
@@ -278,75 +287,5 @@ export default function LinkDialog(props: {
         </DialogBody>
       </DialogSurface>
     </Dialog>
-  );
-}
-
-/** Azure DevOps: search shared queries by name, pick one, see how many work items it matches. */
-function QueryPicker(props: { connectionId: string; values: FormValues; onChange: (v: FormValues) => void; error?: string | undefined }) {
-  const s = useStyles();
-  const { api } = useSession();
-  const [search, setSearch] = useState("");
-  const [results, setResults] = useState<Resource[] | undefined>();
-  const [count, setCount] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const queryId = typeof props.values.queryId === "string" ? props.values.queryId : "";
-
-  useEffect(() => {
-    const text = search.trim();
-    if (!text) {
-      setResults(undefined);
-      return;
-    }
-    const timer = setTimeout(() => {
-      api.get<{ items: Resource[] }>(`/connections/${props.connectionId}/resources?search=${encodeURIComponent(text)}`).then(
-        (r) => {
-          setResults(r.items);
-          setError(undefined);
-        },
-        (e: unknown) => setError(errorMessage(e)),
-      );
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [api, props.connectionId, search]);
-
-  useEffect(() => {
-    if (!queryId) return;
-    setCount(undefined);
-    api.get<{ items: Resource[] }>(`/connections/${props.connectionId}/resources?search=${encodeURIComponent(queryId)}`).then(
-      (r) => setCount(r.items[0]?.count === undefined ? undefined : `Matches ${r.items[0].count} work items.`),
-      (e: unknown) => setCount(errorMessage(e)),
-    );
-  }, [api, props.connectionId, queryId]);
-
-  const pick = (r: Resource) => {
-    const src = (r.source ?? { queryId: r.id, queryName: r.name }) as Record<string, unknown>;
-    props.onChange({ ...props.values, queryId: String(src.queryId ?? r.id), queryName: String(src.queryName ?? r.name) });
-    setSearch("");
-  };
-
-  return (
-    <>
-      <Field label="Shared query" hint="Type part of a shared query's name (My Queries are not offered)." validationMessage={props.error ?? error}>
-        <Input name="querySearch" value={search} onChange={(_, d) => setSearch(d.value)} placeholder="e.g. Sprint bugs" />
-      </Field>
-      {results && (
-        <ul className={s.picks} aria-label="Shared queries">
-          {results.length === 0 && <Caption1>No shared query matches.</Caption1>}
-          {results.map((r) => (
-            <li key={r.id}>
-              <Link as="button" onClick={() => pick(r)}>
-                {r.name}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
-      {queryId && (
-        <Text data-testid="picked-query">
-          Query: <strong>{String(props.values.queryName || queryId)}</strong>
-          {count ? ` · ${count}` : ""}
-        </Text>
-      )}
-    </>
   );
 }
