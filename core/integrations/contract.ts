@@ -106,6 +106,8 @@ export interface ResourcePickerMeta {
   idFields: string[];
   /** The source field holding the picked resource's name, shown as the choice. */
   nameField?: string;
+  /** Source fields shown after that name when set, e.g. the worksheet: "Sales 2026.xlsx · Sheet1". */
+  detailFields?: string[];
   /** The source field whose value, given as `search`, answers the picked resource with its `count`. */
   lookupField?: string;
   /** What `count` counts, e.g. "work items". */
@@ -164,6 +166,17 @@ export interface ConnectorDefinition<Config = any, Secrets = any, Source = any> 
 export interface ConnectorRegistry {
   get(id: string): ConnectorDefinition | undefined;
   list(): ConnectorDefinition[];
+}
+
+/**
+ * The picker the catalogue publishes for a connector: its `resourcePicker` (listing at once only when
+ * it says `browse`), or for one that lists resources without it a generic name search that hides no
+ * field; null when it lists none.
+ */
+export function resourcePickerOf(d: Pick<ConnectorDefinition, "listResources" | "resourcePicker">): (ResourcePickerMeta & { browse: boolean }) | null {
+  if (!d.listResources) return null;
+  const meta = d.resourcePicker ?? { label: "Source", hint: "Type part of its name.", listLabel: "Sources", idFields: [] };
+  return { ...meta, browse: meta.browse ?? false };
 }
 
 export const defaultRateLimit: RateLimitPolicy = {

@@ -77,6 +77,7 @@ export const integrationView = z.object({
       browse: z.boolean(),
       idFields: z.array(z.string()),
       nameField: z.string().optional(),
+      detailFields: z.array(z.string()).optional(),
       lookupField: z.string().optional(),
       countNoun: z.string().optional(),
     })

@@ -154,7 +154,17 @@ describe("source pickers in the link dialog (browser)", () => {
     await dialog.getByTestId("preview-details").getByText("Sum of Amount: 1,234,567 (report 'Won deals this quarter')").waitFor();
     await dialog.getByRole("button", { name: "Save link" }).click();
     await dialog.waitFor({ state: "detached" });
-    expect((await api(`/key-results/${kr.salesforce}/link`)).source).toEqual({ kind: "report", reportId: REPORT_ID });
+    expect((await api(`/key-results/${kr.salesforce}/link`)).source).toEqual({ kind: "report", reportId: REPORT_ID, reportName: "Won deals this quarter" });
+
+    // Opened again, the choice reads as the report's name (stored with the link), not its id.
+    simulateRecentReports();
+    await page.getByTestId("link-panel").getByRole("button", { name: "Change" }).click();
+    const again = page.getByTestId("link-dialog");
+    await again.getByRole("listbox", { name: "Reports" }).getByRole("option", { name: /Won deals this quarter/ }).waitFor();
+    expect(await again.getByTestId("picked-resource").locator("strong").textContent()).toBe("Won deals this quarter");
+    expect(await again.getByText(REPORT_ID).count()).toBe(0);
+    await again.getByRole("button", { name: "Cancel" }).click();
+    await again.waitFor({ state: "detached" });
   });
 
   it("Excel: an app-only connection (the Entra choice hides the app's fields); a pasted link lists worksheets; B7 is previewed and saved", async () => {
@@ -205,7 +215,16 @@ describe("source pickers in the link dialog (browser)", () => {
     await screenshot(page, "picker-excel");
     await dialog.getByRole("button", { name: "Save link" }).click();
     await dialog.waitFor({ state: "detached" });
-    expect((await api(`/key-results/${kr.excel}/link`)).source).toEqual({ workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, worksheet: "Sheet1", address: "B7" });
+    expect((await api(`/key-results/${kr.excel}/link`)).source).toEqual({ workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, workbookName: "OKR metrics FY27.xlsx", worksheet: "Sheet1", address: "B7" });
+
+    // Opened again, the choice reads as the workbook's file name and worksheet, not the drive id.
+    await page.getByTestId("link-panel").getByRole("button", { name: "Change" }).click();
+    const again = page.getByTestId("link-dialog");
+    await again.getByTestId("picked-resource").waitFor();
+    expect(await again.getByTestId("picked-resource").locator("strong").textContent()).toBe("OKR metrics FY27.xlsx · Sheet1");
+    expect(await again.getByText(DRIVE, { exact: false }).count()).toBe(0);
+    await again.getByRole("button", { name: "Cancel" }).click();
+    await again.waitFor({ state: "detached" });
     expect(pageErrors).toEqual([]);
   });
 });

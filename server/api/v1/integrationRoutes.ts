@@ -1,6 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { AppError } from "../../../core/errors/appError.js";
+import { resourcePickerOf } from "../../../core/integrations/contract.js";
 import { objectiveNotLinkable, rateLimitExceeded, sourceError } from "../../../core/integrations/errors.js";
 import type { IntegrationService } from "../../../core/integrations/integrationService.js";
 import type { OrgIntegrations } from "../../../core/integrations/model.js";
@@ -65,7 +66,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
         allowed,
         state: (!allowed ? "not_allowed" : enabled ? "enabled" : "disabled") as "enabled" | "disabled" | "not_allowed",
         canPreviewResources: typeof d.listResources === "function",
-        resources: d.listResources ? { browse: false, ...(d.resourcePicker ?? { label: "Source", hint: "Type part of its name.", listLabel: "Sources", idFields: [] }) } : null,
+        resources: resourcePickerOf(d),
         entraSignIn: d.entraSignIn !== undefined,
         otherSignInFields: d.entraSignIn?.otherFields ?? [],
         schemas: formSchemas(d),

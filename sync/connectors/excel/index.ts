@@ -82,6 +82,7 @@ const source = z
       .describe("instead of a sheet and cell: a named range of one cell (Formulas › Name Manager)"),
     driveId: z.string().trim().max(200).optional().describe("filled in by the picker: the drive holding the workbook"),
     itemId: z.string().trim().max(200).optional().describe("filled in by the picker: the workbook's item id"),
+    workbookName: z.string().trim().max(255).optional().describe("filled in by the picker: the workbook's file name, e.g. Sales 2026.xlsx"),
   })
   .strict()
   .superRefine((s, check) => {
@@ -180,7 +181,9 @@ const excel: ConnectorDefinition<Config, Secrets, Source> = {
     hint: "Paste the workbook's sharing link or its OneDrive/SharePoint address, then pick a worksheet (and type the cell) or a named range.",
     placeholder: "https://contoso.sharepoint.com/:x:/…",
     listLabel: "Worksheets and named ranges",
-    idFields: ["driveId", "itemId"],
+    idFields: ["driveId", "itemId", "workbookName"],
+    nameField: "workbookName",
+    detailFields: ["worksheet", "rangeName"],
   },
 
   async testConnection(ctx) {
@@ -208,7 +211,7 @@ const excel: ConnectorDefinition<Config, Secrets, Source> = {
     const url = (search ?? "").trim();
     if (!/^https:\/\//i.test(url)) return [];
     const book = await resolveWorkbook(ctx, url);
-    const base = { workbookUrl: url, driveId: book.driveId, itemId: book.itemId };
+    const base = { workbookUrl: url, driveId: book.driveId, itemId: book.itemId, workbookName: book.name.slice(0, 255) };
     // https://learn.microsoft.com/graph/api/workbook-list-worksheets and https://learn.microsoft.com/graph/api/workbook-list-names
     const sheets = await graphGet<{ value: Array<{ id: string; name: string; visibility?: string }> }>(ctx, `${itemPath(book)}/workbook/worksheets`, { kind: "workbook" });
     const names = await graphGet<{ value: Array<{ name: string; type?: string; value?: unknown; visible?: boolean }> }>(ctx, `${itemPath(book)}/workbook/names`, { kind: "workbook" });

@@ -106,6 +106,7 @@ export const salesforceSource = z
       .regex(/^00O[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, "a report id (15 or 18 characters starting with 00O), picked from the list")
       .optional()
       .describe("report: the report (pick it from the list)"),
+    reportName: z.string().trim().max(255).optional().describe("report: the report's name, filled by the picker"),
     aggregate: z
       .string()
       .trim()
@@ -118,7 +119,7 @@ export const salesforceSource = z
   .superRefine((source, check) => {
     if (source.kind === "soql") {
       if (!source.query) check.addIssue({ code: "custom", path: ["query"], message: "enter a SOQL query returning one number" });
-      if (source.reportId || source.aggregate) check.addIssue({ code: "custom", path: ["kind"], message: "a SOQL source takes no report: choose kind report, or clear the report fields" });
+      if (source.reportId || source.reportName || source.aggregate) check.addIssue({ code: "custom", path: ["kind"], message: "a SOQL source takes no report: choose kind report, or clear the report fields" });
     } else {
       if (!source.reportId) check.addIssue({ code: "custom", path: ["reportId"], message: "pick a report" });
       if (source.query) check.addIssue({ code: "custom", path: ["kind"], message: "a report source takes no query: choose kind soql, or clear the query" });

@@ -51,7 +51,8 @@ const salesforce: ConnectorDefinition<SalesforceConfig, SalesforceSecrets, Sales
     placeholder: "e.g. Won deals",
     listLabel: "Reports",
     browse: true,
-    idFields: ["reportId"],
+    idFields: ["reportId", "reportName"],
+    nameField: "reportName",
   },
 
   async testConnection(ctx) {
@@ -67,10 +68,10 @@ const salesforce: ConnectorDefinition<SalesforceConfig, SalesforceSecrets, Sales
     if (!term) {
       // The reports the integration user viewed recently (up to 200).
       const recent = await getJson<RecentReport[]>(ctx, "analytics/reports", "the list of recent reports");
-      return recent.map((r) => report(r.id, r.name));
+      return recent.map((r) => report(r.id, r.name, r.name));
     }
     const found = await query(ctx, `SELECT Id, Name, FolderName FROM Report WHERE Name LIKE '%${escapeSoqlLike(term)}%' ORDER BY Name LIMIT 50`, "the report search");
-    return found.records.map((r) => report(String(r.Id), r.FolderName ? `${String(r.Name)} (${String(r.FolderName)})` : String(r.Name)));
+    return found.records.map((r) => report(String(r.Id), r.FolderName ? `${String(r.Name)} (${String(r.FolderName)})` : String(r.Name), String(r.Name)));
   },
 
   async fetchValue(ctx, source) {
@@ -93,8 +94,9 @@ const salesforce: ConnectorDefinition<SalesforceConfig, SalesforceSecrets, Sales
   },
 };
 
-function report(id: string, name: string): Resource {
-  return { id, name, kind: "report", source: { kind: "report", reportId: id } };
+/** `label` is what the list shows (with the folder when searched); `name` is stored in the source. */
+function report(id: string, label: string, name: string): Resource {
+  return { id, name: label, kind: "report", source: { kind: "report", reportId: id, reportName: name.slice(0, 255) } };
 }
 
 export default salesforce;

@@ -43,7 +43,8 @@ const asValues = (source: Record<string, unknown>): FormValues =>
  * connector's label and hint, debounced) over `GET /connections/{id}/resources`, the results as a
  * listbox (name, kind, count when known; arrow keys and Enter, or a click), and the choice merged
  * into the source form's values (`resource.source`). The connector's `idFields` are hidden from the
- * form, so the choice is shown here, with the count the connector answers for it (`lookupField`).
+ * form, so the choice is shown here by its stored name (`nameField`, then any `detailFields`: "Sales 2026.xlsx · Sheet1"),
+ * with the count the connector answers for it (`lookupField`).
  */
 export function ResourcePicker(props: {
   meta: PickerMeta;
@@ -145,7 +146,10 @@ export function ResourcePicker(props: {
   };
 
   const chosenId = meta.idFields.map((f) => props.values[f]).find((v) => typeof v === "string" && v !== "") as string | undefined;
-  const chosenName = (meta.nameField && (props.values[meta.nameField] as string)) || (picked && chosenId === (picked.source?.[meta.idFields[0] ?? ""] ?? picked.id) ? picked.name : undefined) || chosenId;
+  const storedName = meta.nameField && typeof props.values[meta.nameField] === "string" ? (props.values[meta.nameField] as string) : "";
+  const details = (meta.detailFields ?? []).map((f) => props.values[f]).filter((v): v is string => typeof v === "string" && v.trim() !== "");
+  const chosenName =
+    (storedName && [storedName, ...details].join(" · ")) || (picked && chosenId === (picked.source?.[meta.idFields[0] ?? ""] ?? picked.id) ? picked.name : undefined) || chosenId;
   const isChosen = (r: Resource) => r.id === picked?.id || (chosenId !== undefined && (r.id === chosenId || r.source?.[meta.idFields[0] ?? ""] === chosenId));
   const open = results !== undefined;
   const optionId = (i: number) => `${listId}-option-${i}`;

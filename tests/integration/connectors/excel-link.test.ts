@@ -77,7 +77,7 @@ describe("Microsoft Excel through the HTTP link flow", () => {
     const { items } = ok(await api(owner, "GET", `/connections/${connectionId}/resources?search=${encodeURIComponent(SHARING_LINK)}`));
     expect(items.map((r: { kind: string; name: string }) => `${r.kind}:${r.name}`)).toEqual(["worksheet:Sheet1", "worksheet:Q3 targets", "namedRange:Revenue_Q3 (='Q3 targets'!$C$4)"]);
     source = { ...items[0].source, address: "B7" };
-    expect(source).toEqual({ workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, worksheet: "Sheet1", address: "B7" });
+    expect(source).toEqual({ workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, workbookName: "OKR metrics FY27.xlsx", worksheet: "Sheet1", address: "B7" });
   });
 
   it("preview shows a text cell's reason, then the value of a number cell", async () => {

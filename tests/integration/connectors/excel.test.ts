@@ -90,13 +90,14 @@ describe("Excel connector: pickers", () => {
     simulateWorksheets();
     simulateNames();
     const items = await excel.listResources!(ctx(), { search: SHARING_LINK });
-    const base = { workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM };
+    const base = { workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, workbookName: "OKR metrics FY27.xlsx" };
     expect(items).toEqual([
       { id: "{00000000-0001-0000-0000-000000000000}", name: "Sheet1", kind: "worksheet", source: { ...base, worksheet: "Sheet1" } },
       { id: "{00000000-0001-0000-0100-000000000000}", name: "Q3 targets", kind: "worksheet", source: { ...base, worksheet: "Q3 targets" } },
       // TaxRate is a constant (type Double), not a range: not offered.
       { id: "Revenue_Q3", name: "Revenue_Q3 (='Q3 targets'!$C$4)", kind: "namedRange", source: { ...base, rangeName: "Revenue_Q3" } },
     ]);
+    expect(excel.resourcePicker).toMatchObject({ nameField: "workbookName", detailFields: ["worksheet", "rangeName"], idFields: ["driveId", "itemId", "workbookName"] });
   });
 
   it("no link, no request; a link to a CSV or to nothing is a config error", async () => {
@@ -172,6 +173,8 @@ describe("Excel connector: values", () => {
     expect(parse({ workbookUrl: SHARING_LINK, rangeName: "Revenue_Q3", address: "B7", worksheet: "Sheet1" }).success).toBe(false);
     expect(parse({ workbookUrl: "http://contoso.sharepoint.com/x.xlsx", rangeName: "Revenue_Q3" }).success).toBe(false);
     expect(parse({ workbookUrl: SHARING_LINK, rangeName: "Revenue_Q3" }).success).toBe(true);
+    expect(parse({ ...cell, workbookName: "OKR metrics FY27.xlsx" }).success).toBe(true);
+    expect(parse({ ...cell, workbookName: `${"x".repeat(251)}.xlsx` }).success).toBe(false);
     expect(excel.sourceUrl!(config, cell)).toBe(SHARING_LINK);
   });
 });

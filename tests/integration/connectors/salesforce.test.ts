@@ -256,12 +256,21 @@ describe("salesforce: report sources", () => {
     simulateRecentReports();
     const recent = await salesforce.listResources!(ctx(), {});
     expect(recent).toEqual([
-      { id: REPORT_ID, name: "Won deals this quarter", kind: "report", source: { kind: "report", reportId: REPORT_ID } },
-      { id: "00O5g000004PipeEAS", name: "Open pipeline by stage", kind: "report", source: { kind: "report", reportId: "00O5g000004PipeEAS" } },
+      { id: REPORT_ID, name: "Won deals this quarter", kind: "report", source: { kind: "report", reportId: REPORT_ID, reportName: "Won deals this quarter" } },
+      { id: "00O5g000004PipeEAS", name: "Open pipeline by stage", kind: "report", source: { kind: "report", reportId: "00O5g000004PipeEAS", reportName: "Open pipeline by stage" } },
     ]);
     simulateQuery("SELECT Id, Name, FolderName FROM Report WHERE Name LIKE '%Won\\'s 100\\%%' ORDER BY Name LIMIT 50", fixture("query-reports"));
     const found = await salesforce.listResources!(ctx(), { search: "Won's 100%" });
-    expect(found).toEqual([{ id: REPORT_ID, name: "Won deals this quarter (Sales Ops)", kind: "report", source: { kind: "report", reportId: REPORT_ID } }]);
+    // The list shows the folder; the source keeps the report's own name, shown when the link is opened again.
+    expect(found).toEqual([{ id: REPORT_ID, name: "Won deals this quarter (Sales Ops)", kind: "report", source: { kind: "report", reportId: REPORT_ID, reportName: "Won deals this quarter" } }]);
+    expect(salesforce.resourcePicker).toMatchObject({ nameField: "reportName", idFields: ["reportId", "reportName"] });
+  });
+
+  it("the stored report name is only a label: a fetch reads the report by id and names it as Salesforce does now", async () => {
+    simulateJwtToken();
+    simulateReport();
+    const source = salesforce.schemas.sourceConfig.parse({ kind: "report", reportId: REPORT_ID, reportName: "Renamed since" });
+    expect(await salesforce.fetchValue!(ctx(), source)).toMatchObject({ value: 1234567, details: "Sum of Amount: 1,234,567 (report 'Won deals this quarter')" });
   });
 
   it("links a report to its Lightning page; a SOQL source has none", () => {
@@ -296,6 +305,8 @@ describe("salesforce: forms", () => {
     expect(issues({ kind: "report" })).toEqual(["reportId"]);
     expect(issues({ kind: "report", reportId: REPORT_ID, query: COUNT })).toEqual(["kind"]);
     expect(issues({ kind: "report", reportId: "001000000000001" })).toEqual(["reportId"]);
+    expect(issues({ kind: "report", reportId: REPORT_ID, reportName: "x".repeat(256) })).toEqual(["reportName"]);
+    expect(issues({ kind: "soql", query: COUNT, reportName: "Won deals this quarter" })).toEqual(["kind"]);
     expect(issues({ kind: "soql", query: COUNT })).toEqual([]);
   });
 });
