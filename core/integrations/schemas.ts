@@ -165,5 +165,5 @@ export const linksQuery = z
   .strict();
 
 export const linkListView = z.object({
-  items: z.array(linkView.extend({ keyResultTitle: z.string(), objectiveId: z.string(), connectionName: z.string().nullable() })),
+  items: z.array(linkView.extend({ keyResultTitle: z.string().describe("the key result's title, or the project's for a project link"), objectiveId: z.string(), connectionName: z.string().nullable() })),
 });

@@ -4,7 +4,7 @@ import { AppError } from "../../../core/errors/appError.js";
 import { resourcePickerOf } from "../../../core/integrations/contract.js";
 import { objectiveNotLinkable, rateLimitExceeded, sourceError } from "../../../core/integrations/errors.js";
 import type { IntegrationService } from "../../../core/integrations/integrationService.js";
-import type { OrgIntegrations } from "../../../core/integrations/model.js";
+import { linkTarget, type OrgIntegrations } from "../../../core/integrations/model.js";
 import { canCreateConnection, isIntegrationAdmin, isTenantAdmin } from "../../../core/integrations/permissions.js";
 import * as s from "../../../core/integrations/schemas.js";
 import type { Caller } from "../../../core/auth/callerResolver.js";
@@ -16,7 +16,7 @@ import { projectTasksFromItems } from "../../../sync/connectors/azuredevops/proj
 import { summarize } from "../../../sync/engine/projectLinks.js";
 import { projectView } from "./okrViews.js";
 import { type ApiDescription, operation } from "../../http/apiRoute.js";
-import { type KeyResult, MAX_TASKS_PER_PROJECT } from "../../../core/okr/model.js";
+import { type KeyResult, MAX_TASKS_PER_PROJECT, type Project } from "../../../core/okr/model.js";
 import { connectionView, formSchemas, linkView } from "./integrationViews.js";
 
 export interface IntegrationRouteDeps {
@@ -224,12 +224,17 @@ export function integrationRoutes(deps: IntegrationRouteDeps, api: ApiDescriptio
     const links = (await integrations.store.findLinks(actor.tenantId, filter, { sort: { keyResultId: 1 } }))
       .filter((l) => (!query.status || l.status === query.status) && (isIntegrationAdmin(actor) || visible.has(l.connectionId)))
       .slice(0, 1000);
-    const krs = await integrations.store.store.tenantCollection<KeyResult>("keyResults").find(actor.tenantId, { objectiveId: { $in: [...new Set(links.map((l) => l.objectiveId))] } });
-    const titles = new Map(krs.map((kr) => [kr._id, kr.title]));
+    // Key results and projects of the links' objectives: one read each, titles by id.
+    const objectiveIds = { objectiveId: { $in: [...new Set(links.map((l) => l.objectiveId))] } };
+    const [krs, projects] = await Promise.all([
+      integrations.store.store.tenantCollection<KeyResult>("keyResults").find(actor.tenantId, objectiveIds, { projection: { title: 1 } }),
+      integrations.store.store.tenantCollection<Project>("projects").find(actor.tenantId, objectiveIds, { projection: { title: 1 } }),
+    ]);
+    const titles = new Map([...krs, ...projects].map((item) => [item._id, item.title]));
     return {
       items: links.map((l) => ({
         ...linkView(l, integrations.registry),
-        keyResultTitle: titles.get(l.keyResultId) ?? "(deleted key result)",
+        keyResultTitle: titles.get(l.keyResultId) ?? (linkTarget(l).type === "project" ? "(deleted project)" : "(deleted key result)"),
         objectiveId: l.objectiveId,
         connectionName: visible.get(l.connectionId)?.name ?? null,
       })),

@@ -327,7 +327,7 @@ export function DataSourcesAdmin() {
                   <Badge appearance="tint" color={l.status === "failed" ? "danger" : "warning"}>
                     {l.statusText}
                   </Badge>{" "}
-                  <Link href={href(`/kr/${l.keyResultId}`)}>{l.keyResultTitle}</Link>
+                  <Link href={href(l.target.type === "project" ? `/project/${l.target.id}` : `/kr/${l.keyResultId}`)}>{l.keyResultTitle}</Link>
                   <Caption1 block>
                     {l.integration?.displayName ?? l.integrationId}
                     {l.connectionName ? ` · ${l.connectionName}` : ""}

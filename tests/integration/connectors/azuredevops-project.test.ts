@@ -124,6 +124,10 @@ describe("a project filled from an Azure DevOps shared query", () => {
     expect(again.project.tasks).toHaveLength(8);
     expect(again.project.progress).toBe(50); // epic 1 at 100, epic 3 at 0
     expect(again.project.tasks.find((t: { externalId?: string }) => t.externalId === "10")).toMatchObject({ progress: 100, done: false });
+
+    // The admin's list of links names the project, not a "deleted key result".
+    const { items: listed } = ok(await api(owner, "GET", "/integrations/links?integrationId=azuredevops"));
+    expect(listed.find((l: { target: { id: string } }) => l.target.id === ids.project)).toMatchObject({ target: { type: "project" }, keyResultTitle: "Roadmap" });
   });
 
   it("a failing refresh keeps the tasks and records the reason on the link", async () => {
