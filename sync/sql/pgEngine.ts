@@ -4,6 +4,7 @@ import type { RunLimits, SqlEngine } from "./defineSqlConnector.js";
 import { type PasswordSecrets, type SqlQuerySource, type SqlServerConfig, tlsOptions } from "./connectionFields.js";
 import { IdlePools, poolKey } from "./idlePools.js";
 import { pgError, type PgErrorContext } from "./pgErrors.js";
+import { sqlErrorContext } from "./sqlErrors.js";
 import type { SqlRows } from "./singleNumber.js";
 import { readOnlyQueryProblem } from "./statement.js";
 
@@ -113,7 +114,7 @@ export function pgEngine(options: PgEngineOptions): SqlEngine<PgConfig, Password
     fn: (client: pg.PoolClient) => Promise<T>,
   ): Promise<T> {
     const { config } = ctx;
-    const errorContext: PgErrorContext = { engine, where: where(config), host: config.host, user: config.user, database: config.database, connectTimeoutSeconds: config.connectTimeoutSeconds, timeoutMs: limits.timeoutMs, query };
+    const errorContext: PgErrorContext = { ...sqlErrorContext(engine, where(config), config, limits.timeoutMs), query };
     try {
       return await pools.use(poolKey(engine, config, ctx.secrets), () => openPool(ctx), async (pool) => {
         const client = await pool.connect();

@@ -1,19 +1,12 @@
 import { ConnectorError } from "../connectors/errors.js";
-import { sqlErrors, socketError } from "./sqlErrors.js";
+import { SERVER_WITHOUT_TLS, type SqlErrorContext, sqlErrors, socketError } from "./sqlErrors.js";
 import { lineAndColumn } from "./statement.js";
 
 /**
  * What PostgreSQL (and Redshift, which speaks its protocol) and the `pg` driver throw → the
  * shared SQL errors, by SQLSTATE where the server answered, else by the driver's own failure.
  */
-export interface PgErrorContext {
-  engine: string;
-  where: string;
-  host: string;
-  user: string;
-  database: string;
-  connectTimeoutSeconds: number;
-  timeoutMs: number;
+export interface PgErrorContext extends SqlErrorContext {
   /** The query as sent, to turn the server's character position into a line and column. */
   query?: string;
 }
@@ -47,7 +40,7 @@ export function pgError(error: unknown, at: PgErrorContext): ConnectorError {
     if (code.startsWith("08") || code.startsWith("57P") || code === "53300") return sqlErrors.cannotConnect(engine, at.where, message, error);
     return sqlErrors.server(engine, `${message} (SQLSTATE ${code})`, error);
   }
-  if (/does not support SSL/i.test(message)) return sqlErrors.tls(engine, "the server does not accept TLS connections, but this connection requires TLS", error);
+  if (/does not support SSL/i.test(message)) return sqlErrors.tls(engine, SERVER_WITHOUT_TLS, error);
   if (/timeout expired|connection timeout/i.test(message)) return sqlErrors.connectTimeout(engine, at.where, at.connectTimeoutSeconds, error);
   if (/Query read timeout/.test(message)) return sqlErrors.timeout(engine, Math.round(at.timeoutMs / 1000), error);
   return socketError(engine, at.where, at.host, error) ?? sqlErrors.cannotConnect(engine, at.where, message, error);

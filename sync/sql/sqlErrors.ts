@@ -6,6 +6,29 @@ import { type ConnectorError, authError, configError, transientError } from "../
  * Messages never carry the password or the query text (which may hold literals people consider
  * private); they may carry the server's own message, trimmed.
  */
+/** What an error message may name about the connection (never its password), shared by the SQL-server connectors. */
+export interface SqlErrorContext {
+  engine: string;
+  where: string;
+  host: string;
+  user: string;
+  database: string;
+  connectTimeoutSeconds: number;
+  timeoutMs: number;
+}
+
+export function sqlErrorContext(
+  engine: string,
+  where: string,
+  config: { host: string; user: string; database: string; connectTimeoutSeconds: number },
+  timeoutMs: number,
+): SqlErrorContext {
+  return { engine, where, host: config.host, user: config.user, database: config.database, connectTimeoutSeconds: config.connectTimeoutSeconds, timeoutMs };
+}
+
+/** The reason given when the server refuses TLS that the connection's mode requires. */
+export const SERVER_WITHOUT_TLS = "the server does not accept TLS connections, but this connection requires TLS";
+
 const trim = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 export const sqlErrors = {

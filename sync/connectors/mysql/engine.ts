@@ -7,6 +7,7 @@ import { type PasswordSecrets, type SqlQuerySource, type SqlServerConfig, tlsOpt
 import type { RunLimits, SqlEngine } from "../../sql/defineSqlConnector.js";
 import { IdlePools, poolKey } from "../../sql/idlePools.js";
 import type { SqlRows } from "../../sql/singleNumber.js";
+import { sqlErrorContext } from "../../sql/sqlErrors.js";
 import { readOnlyQueryProblem } from "../../sql/statement.js";
 import { mysqlError } from "./errors.js";
 
@@ -105,7 +106,7 @@ export function mysqlEngine(options: MysqlEngineOptions = {}): SqlEngine<SqlServ
         }
       });
     } catch (error) {
-      throw mysqlError(error, { engine, where: where(config), host: config.host, user: config.user, database: config.database, connectTimeoutSeconds: config.connectTimeoutSeconds, timeoutMs: limits.timeoutMs });
+      throw mysqlError(error, sqlErrorContext(engine, where(config), config, limits.timeoutMs));
     }
   }
 

@@ -1,27 +1,17 @@
 import { ConnectorError } from "../errors.js";
-import { sqlErrors, socketError } from "../../sql/sqlErrors.js";
-
-/** What MySQL, MariaDB and mysql2 throw → the shared SQL errors, by server error number or driver code. */
-export interface MysqlErrorContext {
-  engine: string;
-  where: string;
-  host: string;
-  user: string;
-  database: string;
-  connectTimeoutSeconds: number;
-  timeoutMs: number;
-}
+import { SERVER_WITHOUT_TLS, type SqlErrorContext, sqlErrors, socketError } from "../../sql/sqlErrors.js";
 
 const TIMEOUT = new Set([3024 /* MySQL ER_QUERY_TIMEOUT */, 1969 /* MariaDB ER_STATEMENT_TIMEOUT */, 1317 /* ER_QUERY_INTERRUPTED */]);
 const PERMISSION = new Set([1142 /* table */, 1143 /* column */, 1227 /* needs a privilege */, 1370 /* routine */]);
 const NOT_FOUND = new Set([1146 /* table */, 1054 /* column */, 1305 /* function */, 1109 /* unknown table in a clause */]);
 
-export function mysqlError(error: unknown, at: MysqlErrorContext): ConnectorError {
+/** What MySQL, MariaDB and mysql2 throw → the shared SQL errors, by server error number or driver code. */
+export function mysqlError(error: unknown, at: SqlErrorContext): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const { engine } = at;
   const { errno, code } = (error ?? {}) as { errno?: number; code?: string; sqlMessage?: string };
   const message = (error as { sqlMessage?: string })?.sqlMessage ?? (error instanceof Error ? error.message : String(error));
-  if (code === "HANDSHAKE_NO_SSL_SUPPORT") return sqlErrors.tls(engine, "the server does not accept TLS connections, but this connection requires TLS", error);
+  if (code === "HANDSHAKE_NO_SSL_SUPPORT") return sqlErrors.tls(engine, SERVER_WITHOUT_TLS, error);
   if (code === "PROTOCOL_SEQUENCE_TIMEOUT") return sqlErrors.timeout(engine, Math.round(at.timeoutMs / 1000), error);
   if (typeof errno === "number" && code !== "ETIMEDOUT" && !/^E[A-Z]+$/.test(code ?? "")) {
     if (errno === 1045 || errno === 1698) return sqlErrors.authentication(engine, at.user, message, error);
