@@ -25,50 +25,58 @@ const RULES: Record<SqlDialect, Rules> = {
   snowflake: { hashComments: false, slashComments: true, nestedBlockComments: false, backslashEscapes: true, dollarQuotes: true, brackets: false, backticks: false },
 };
 
+/** A query text that cannot be read (an unterminated string or comment); its message is for people. */
 export class SqlTextError extends Error {}
 
-/** The text with comments, literals and quoted identifiers replaced by spaces (same length, so positions hold). */
-export function maskSql(text: string, dialect: SqlDialect): string {
-  const rules = RULES[dialect];
+/**
+ * The text with the spans `spanEnd` recognises blanked to spaces (line breaks kept, same length,
+ * so positions hold). `spanEnd(i)` answers where a comment, literal or quoted name starting at `i`
+ * ends, or null when none starts there. Shared by the SQL dialects and KQL.
+ */
+export function blankSpans(text: string, spanEnd: (i: number) => number | null): string {
   const out = text.split("");
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
-  };
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
-    const next = text[i + 1];
-    const start = i;
-    if (c === "-" && next === "-" && (dialect !== "mysql" || /[\s]/.test(text[i + 2] ?? " "))) {
-      i = lineEnd(text, i);
-    } else if ((c === "#" && rules.hashComments) || (c === "/" && next === "/" && rules.slashComments)) {
-      i = lineEnd(text, i);
-    } else if (c === "/" && next === "*") {
-      i = blockCommentEnd(text, i, rules.nestedBlockComments);
-    } else if (c === "'") {
-      const escapes = rules.backslashEscapes || (dialect === "postgres" && /[eE]/.test(text[i - 1] ?? "") && !/\w/.test(text[i - 2] ?? ""));
-      i = quotedEnd(text, i, "'", escapes, "a string");
-    } else if (c === '"') {
-      i = quotedEnd(text, i, '"', dialect === "mysql", "a quoted name");
-    } else if (c === "`" && rules.backticks) {
-      i = quotedEnd(text, i, "`", false, "a quoted name");
-    } else if (c === "[" && rules.brackets) {
-      i = quotedEnd(text, i, "]", false, "a [bracketed] name");
-    } else if (c === "$" && rules.dollarQuotes && /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.test(text.slice(i)) && !/[\w$]/.test(text[i - 1] ?? "")) {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i))![0];
-      const close = text.indexOf(tag, i + tag.length);
-      if (close < 0) throw new SqlTextError(`The query has an unterminated ${tag}…${tag} string.`);
-      i = close + tag.length;
-    } else {
+    const end = spanEnd(i);
+    if (end === null) {
       i += 1;
       continue;
     }
-    blank(start, i);
+    for (let k = i; k < end; k++) if (out[k] !== "\n") out[k] = " ";
+    i = end;
   }
   return out.join("");
 }
 
-function lineEnd(text: string, i: number): number {
+/** The text with comments, literals and quoted identifiers replaced by spaces (same length, so positions hold). */
+export function maskSql(text: string, dialect: SqlDialect): string {
+  const rules = RULES[dialect];
+  return blankSpans(text, (i) => {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === "-" && next === "-" && (dialect !== "mysql" || /[\s]/.test(text[i + 2] ?? " "))) return lineEnd(text, i);
+    if ((c === "#" && rules.hashComments) || (c === "/" && next === "/" && rules.slashComments)) return lineEnd(text, i);
+    if (c === "/" && next === "*") return blockCommentEnd(text, i, rules.nestedBlockComments);
+    if (c === "'") {
+      const escapes = rules.backslashEscapes || (dialect === "postgres" && /[eE]/.test(text[i - 1] ?? "") && !/\w/.test(text[i - 2] ?? ""));
+      return quotedEnd(text, i, "'", escapes, "a string");
+    }
+    if (c === '"') return quotedEnd(text, i, '"', dialect === "mysql", "a quoted name");
+    if (c === "`" && rules.backticks) return quotedEnd(text, i, "`", false, "a quoted name");
+    if (c === "[" && rules.brackets) return quotedEnd(text, i, "]", false, "a [bracketed] name");
+    if (c === "$" && rules.dollarQuotes && !/[\w$]/.test(text[i - 1] ?? "")) {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i))?.[0];
+      if (!tag) return null;
+      const close = text.indexOf(tag, i + tag.length);
+      if (close < 0) throw new SqlTextError(`The query has an unterminated ${tag}…${tag} string.`);
+      return close + tag.length;
+    }
+    return null;
+  });
+}
+
+/** Where a line comment starting at `i` ends (the line break stays). */
+export function lineEnd(text: string, i: number): number {
   const nl = text.indexOf("\n", i);
   return nl < 0 ? text.length : nl;
 }

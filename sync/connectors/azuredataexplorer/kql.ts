@@ -1,4 +1,4 @@
-import { lineAndColumn } from "../../sql/statement.js";
+import { blankSpans, lineAndColumn, lineEnd, SqlTextError } from "../../sql/statement.js";
 
 /**
  * Decides whether a KQL text is one read-only query before it is sent. KQL's normal shape is
@@ -13,35 +13,19 @@ const CALLOUTS = /\b(sql_request|mysql_request|postgresql_request|cosmosdb_sql_r
 
 /** The text with comments and string literals blanked (same length, so positions hold). */
 export function maskKql(text: string): string {
-  const out = text.split("");
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
-  };
-  let i = 0;
-  while (i < text.length) {
+  return blankSpans(text, (i) => {
     const c = text[i]!;
-    const start = i;
-    if (c === "/" && text[i + 1] === "/") {
-      const nl = text.indexOf("\n", i);
-      i = nl < 0 ? text.length : nl;
-    } else if (text.startsWith("```", i)) {
+    if (c === "/" && text[i + 1] === "/") return lineEnd(text, i);
+    if (text.startsWith("```", i)) {
       const close = text.indexOf("```", i + 3);
-      if (close < 0) throw new KqlTextError("The query has a ``` string that is never closed.");
-      i = close + 3;
-    } else if ((c === "@" || c === "h" || c === "H") && (text[i + 1] === "'" || text[i + 1] === '"') && !/\w/.test(text[i - 1] ?? "")) {
-      i = stringEnd(text, i + 1, c === "@");
-    } else if (c === "'" || c === '"') {
-      i = stringEnd(text, i, false);
-    } else {
-      i += 1;
-      continue;
+      if (close < 0) throw new SqlTextError("The query has a ``` string that is never closed.");
+      return close + 3;
     }
-    blank(start, i);
-  }
-  return out.join("");
+    if ((c === "@" || c === "h" || c === "H") && (text[i + 1] === "'" || text[i + 1] === '"') && !/\w/.test(text[i - 1] ?? "")) return stringEnd(text, i + 1, c === "@");
+    if (c === "'" || c === '"') return stringEnd(text, i, false);
+    return null;
+  });
 }
-
-class KqlTextError extends Error {}
 
 function stringEnd(text: string, quoteAt: number, verbatim: boolean): number {
   const quote = text[quoteAt];
@@ -55,7 +39,7 @@ function stringEnd(text: string, quoteAt: number, verbatim: boolean): number {
     } else if (c === "\n" && !verbatim) break;
     else k += 1;
   }
-  throw new KqlTextError(`The query has a string that is never closed (from ${lineAndColumn(text, quoteAt)}).`);
+  throw new SqlTextError(`The query has a string that is never closed (from ${lineAndColumn(text, quoteAt)}).`);
 }
 
 /** Why `text` is not one read-only KQL query, or null. */
@@ -64,7 +48,7 @@ export function kqlQueryProblem(text: string): string | null {
   try {
     masked = maskKql(text);
   } catch (error) {
-    if (error instanceof KqlTextError) return error.message;
+    if (error instanceof SqlTextError) return error.message;
     throw error;
   }
   if (masked.trim() === "") return "The query is empty.";
