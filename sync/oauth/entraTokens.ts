@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { authError, errorFromResponse, parseRetryAfter, rateLimitedError, transientError } from "../connectors/errors.js";
 
 /**
@@ -10,6 +11,14 @@ import { authError, errorFromResponse, parseRetryAfter, rateLimitedError, transi
  * connector call and stores what it returns, so that a refresh happens once per connection even
  * when several links of that connection sync at the same time.
  */
+
+/** What an Entra sign-in seals into a connection's secrets: set by the sign-in and its refreshes, never typed by people. */
+export const entraTokenSecretFields = {
+  accessToken: z.string().min(1).max(20_000).optional(),
+  refreshToken: z.string().min(1).max(20_000).optional(),
+  expiresAt: z.string().datetime().optional(),
+};
+
 /** Refresh this long before the access token expires. */
 export const REFRESH_SKEW_MS = 5 * 60_000;
 

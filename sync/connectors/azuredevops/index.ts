@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ConnectorDefinition, defaultRateLimit, type ItemNode, type Resource } from "../../../core/integrations/contract.js";
+import { entraTokenSecretFields } from "../../oauth/entraTokens.js";
 import { configError } from "../errors.js";
 import { AdoClient, type AdoConfig, type AdoContext, type AdoSecrets, collectionUrl, type QueryItem, queryLink, workItemLink } from "./client.js";
 import { buildTree, itemState, sameType, type StateCategories, tally, uniqueIds, type WorkItem } from "./workItems.js";
@@ -36,9 +37,7 @@ const config = z
 const secrets = z
   .object({
     pat: z.string().trim().min(1).max(1000).optional(),
-    accessToken: z.string().min(1).max(20_000).optional(),
-    refreshToken: z.string().min(1).max(20_000).optional(),
-    expiresAt: z.string().datetime().optional(),
+    ...entraTokenSecretFields,
   })
   .strict();
 

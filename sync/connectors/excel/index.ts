@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConnectorDefinition, FetchedValue, Resource } from "../../../core/integrations/contract.js";
 import { defaultRateLimit } from "../../../core/integrations/contract.js";
+import { entraTokenSecretFields } from "../../oauth/entraTokens.js";
 import { authError, configError, resultShapeError } from "../errors.js";
 import { appToken, DELEGATED_SCOPE, encodeSharingUrl, type ExcelConfig, type ExcelContext, type ExcelSecrets, graphGet, READ_ROLES, tokenRoles } from "./graph.js";
 
@@ -51,9 +52,7 @@ const config = z
 const secrets = z
   .object({
     clientSecret: z.string().min(1).max(1_024).optional().describe("the app's client secret value (not its secret id); stored encrypted"),
-    accessToken: z.string().min(1).max(20_000).optional(),
-    refreshToken: z.string().min(1).max(20_000).optional(),
-    expiresAt: z.string().datetime().optional(),
+    ...entraTokenSecretFields,
   })
   .strict();
 
