@@ -1,5 +1,5 @@
 import type { ItemNode } from "../../../core/integrations/contract.js";
-import { rollUp, treeProgress } from "../itemTree.js";
+import { itemTrees, rollUp, treeProgress } from "../itemTree.js";
 
 /** Pure parts of the Azure DevOps connector: state categories, counting, the query tree and its roll-up. */
 
@@ -116,16 +116,10 @@ export function buildTree(
   // One-hop results without explicit roots: every source that is nobody's child starts a tree.
   if (roots.length === 0) for (const link of links) if (link.sourceId !== null && !hasParent.has(link.sourceId)) roots.push(link.sourceId);
 
-  const placed = new Set<number>();
-  const node = (id: number, level: number): ItemNode | null => {
+  return itemTrees(roots, children, maxLevels, (id) => {
     const item = items.get(id);
-    if (!item || placed.has(id)) return null;
-    placed.add(id);
-    const kids = level < maxLevels ? (children.get(id) ?? []).map((c) => node(c, level + 1)).filter((n): n is ItemNode => n !== null) : [];
-    return { id: String(id), title: item.title, state: stateOf(item), url: urlOf(id), progress: null, children: kids };
-  };
-  const tree = roots.map((id) => node(id, 1)).filter((n): n is ItemNode => n !== null);
-  return tree.map(rollUp);
+    return item && { id: String(id), title: item.title, state: stateOf(item), url: urlOf(id) };
+  });
 }
 
 /** The roll-up is shared with the other work trackers (../itemTree.ts); re-exported for projectTasks.ts and tests. */

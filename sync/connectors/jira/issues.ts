@@ -1,5 +1,5 @@
 import type { ItemNode } from "../../../core/integrations/contract.js";
-import { rollUp } from "../itemTree.js";
+import { itemTrees } from "../itemTree.js";
 import type { JiraIssue } from "./client.js";
 
 export const MAX_LEVELS = 3;
@@ -34,13 +34,8 @@ export function issueTree(issues: readonly JiraIssue[], urlOf: (key: string) => 
     if (parent && parent !== issue.key && byKey.has(parent)) children.set(parent, [...(children.get(parent) ?? []), issue.key]);
     else roots.push(issue.key);
   }
-  const placed = new Set<string>();
-  const node = (key: string, level: number): ItemNode | null => {
+  return itemTrees(roots, children, maxLevels, (key) => {
     const issue = byKey.get(key);
-    if (!issue || placed.has(key)) return null;
-    placed.add(key);
-    const kids = level < maxLevels ? (children.get(key) ?? []).map((c) => node(c, level + 1)).filter((n): n is ItemNode => n !== null) : [];
-    return { id: key, title: `${key} ${issue.fields.summary ?? ""}`.trim(), state: issueState(issue), url: urlOf(key), progress: null, children: kids };
-  };
-  return roots.map((key) => node(key, 1)).filter((n): n is ItemNode => n !== null).map(rollUp);
+    return issue && { id: key, title: `${key} ${issue.fields.summary ?? ""}`.trim(), state: issueState(issue), url: urlOf(key) };
+  });
 }
