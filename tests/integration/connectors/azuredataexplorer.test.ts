@@ -11,9 +11,10 @@ import adx from "../../../sync/connectors/azuredataexplorer/index.js";
 import { kqlQueryProblem } from "../../../sync/connectors/azuredataexplorer/kql.js";
 import { closeKustoClients } from "../../../sync/connectors/azuredataexplorer/session.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { FakeKusto, entraToken, kustoFixture, kustoRows } from "../../support/fakeKusto.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The "azuredataexplorer" connector driven through the real azure-kusto-data and @azure/identity:
@@ -50,15 +51,6 @@ function ctx(config: Record<string, unknown> = {}, secrets: Record<string, unkno
 }
 const source = (query = QUERY) => adx.schemas.sourceConfig.parse({ query });
 const answering = (answer: ReturnType<typeof kustoRows>) => (csl: string) => (csl === QUERY ? answer : kustoFixture("error-syntax"));
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 describe("azuredataexplorer: test connection and fetch", () => {
   it("signs in as the app, runs a read-only request and describes the cluster", async () => {
@@ -122,7 +114,7 @@ describe("azuredataexplorer: test connection and fetch", () => {
     ];
     for (const [answer, message] of cases) {
       cluster.answer = answering(answer);
-      const error = await failure(adx.fetchValue!(ctx(), source()));
+      const error = await connectorErrorFrom(adx.fetchValue!(ctx(), source()));
       expect(error.type).toBe("resultShape");
       expect(error.message).toMatch(message);
     }
@@ -139,7 +131,7 @@ describe("azuredataexplorer: test connection and fetch", () => {
       ["let n = 1;", /ends with a let/],
     ];
     for (const [text, message] of refused) {
-      const error = await failure(adx.fetchValue!(ctx(), source(text)));
+      const error = await connectorErrorFrom(adx.fetchValue!(ctx(), source(text)));
       expect(error.type).toBe("config");
       expect(error.message).toMatch(message);
     }
@@ -148,7 +140,7 @@ describe("azuredataexplorer: test connection and fetch", () => {
 
   it("maps a bad client secret, a database the app may not read, an unknown table, a syntax error, a timeout and throttling", async () => {
     entraToken(TENANT, kustoFixture("entra-invalid-secret"));
-    const auth = await failure(adx.fetchValue!(ctx({}, { clientSecret: "wrong" }), source()));
+    const auth = await connectorErrorFrom(adx.fetchValue!(ctx({}, { clientSecret: "wrong" }), source()));
     expect(auth.type).toBe("auth");
     expect(auth.message).toMatch(new RegExp(`^Microsoft Entra refused the app ${CLIENT_ID}: AADSTS7000215: Invalid client secret provided\\.`));
     expect(auth.message).not.toContain("wrong");
@@ -162,12 +154,12 @@ describe("azuredataexplorer: test connection and fetch", () => {
     ];
     for (const [fixture, type, message] of expectations) {
       cluster.answer = answering(kustoFixture(fixture));
-      const error = await failure(adx.fetchValue!(ctx(), source()));
+      const error = await connectorErrorFrom(adx.fetchValue!(ctx(), source()));
       expect(error.type).toBe(type);
       expect(error.message).toMatch(message);
     }
     cluster.answer = answering(kustoFixture("error-throttled"));
-    const throttled = await failure(adx.fetchValue!(ctx(), source()));
+    const throttled = await connectorErrorFrom(adx.fetchValue!(ctx(), source()));
     expect(throttled).toBeInstanceOf(RateLimitedError);
     expect((throttled as RateLimitedError).retryAfterMs).toBe(12_000);
   });
@@ -179,7 +171,7 @@ describe("azuredataexplorer: test connection and fetch", () => {
         s.close(() => resolve(port));
       });
     });
-    const error = await failure(adx.testConnection(ctx({ clusterUrl: `http://127.0.0.1:${closed}` })));
+    const error = await connectorErrorFrom(adx.testConnection(ctx({ clusterUrl: `http://127.0.0.1:${closed}` })));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/Cannot connect to Azure Data Explorer at http:\/\/127\.0\.0\.1:\d+: the server refused the connection/);
   });

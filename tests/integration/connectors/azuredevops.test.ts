@@ -5,13 +5,14 @@ import { projectTasksFromItems } from "../../../sync/connectors/azuredevops/proj
 import azuredevops, { queryLink } from "../../../sync/connectors/azuredevops/index.js";
 import { type AdoConfig, type AdoSecrets, clearStateCache } from "../../../sync/connectors/azuredevops/client.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import * as errors from "../../fixtures/azuredevops/errors.js";
 import * as queries from "../../fixtures/azuredevops/queries.js";
 import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch, roadmapItems, type Item } from "../../fixtures/azuredevops/workItems.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 const ADO = "https://dev.azure.com";
 const P = "/fabrikam/Fabrikam-Fiber";
@@ -25,16 +26,6 @@ function ctx(config: Partial<AdoConfig> = {}, secrets: AdoSecrets = { pat: PAT }
   return connectorContext<AdoConfig, AdoSecrets>({ config: { ...pat, ...config }, secrets, log, deadlineMs: 10_000 });
 }
 const ado = () => nock(ADO, { reqheaders: { authorization: BASIC } });
-
-async function caught(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error("expected a ConnectorError");
-}
 
 /** Serves `POST workitemsbatch` for exactly these ids (in order, ≤ 200 per call). */
 function serveBatch(scope: nock.Scope, items: readonly Item[]) {
@@ -72,7 +63,7 @@ describe("Azure DevOps connection", () => {
 
   it("says plainly that a 203 sign-in page means the token was refused", async () => {
     ado().get(`${P}/_apis/wit/queries`).query(true).reply(203, errors.signInPage, { "Content-Type": "text/html; charset=utf-8" });
-    const error = await caught(azuredevops.testConnection(ctx()));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/personal access token .*HTTP 203, a sign-in page.*Work Items: Read/);
   });
@@ -82,34 +73,34 @@ describe("Azure DevOps connection", () => {
     [302, { Location: "https://app.vssps.visualstudio.com/_signin?realm=dev.azure.com" }],
   ] as const)("treats HTTP %i to a sign-in page as refused credentials", async (status, headers) => {
     ado().get(`${P}/_apis/wit/queries`).query(true).reply(status, status === 202 ? errors.signInPage : "", headers);
-    const error = await caught(azuredevops.testConnection(ctx()));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toContain(`HTTP ${status}, a sign-in page`);
   });
 
   it("maps 401 to an auth error", async () => {
     ado().get(`${P}/_apis/wit/queries`).query(true).reply(401, "", { "WWW-Authenticate": "Basic realm=\"https://dev.azure.com/\"" });
-    const error = await caught(azuredevops.testConnection(ctx()));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toContain("HTTP 401");
   });
 
   it("detects the organisation's OAuth policy refusal for Entra sign-ins (TF400813)", async () => {
     nock(ADO, { reqheaders: { authorization: "Bearer entra-token" } }).get(`${P}/_apis/wit/queries`).query(true).reply(401, errors.unauthorizedTf400813);
-    const error = await caught(azuredevops.testConnection(ctx({ auth: "entra" }, { accessToken: "entra-token" })));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx({ auth: "entra" }, { accessToken: "entra-token" })));
     expect(error.type).toBe("auth");
     expect(error.message).toContain("Third-party application access via OAuth");
   });
 
   it("reports an unknown project as a config error", async () => {
     ado().get(`/fabrikam/Nope/_apis/wit/queries`).query(true).reply(404, errors.projectNotFound);
-    const error = await caught(azuredevops.testConnection(ctx({ project: "Nope" })));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx({ project: "Nope" })));
     expect(error.type).toBe("config");
     expect(error.message).toContain("no project “Nope”");
   });
 
   it("refuses a connection without credentials before calling Azure DevOps", async () => {
-    const error = await caught(azuredevops.testConnection(ctx({}, {})));
+    const error = await connectorErrorFrom(azuredevops.testConnection(ctx({}, {})));
     expect(error.type).toBe("auth");
   });
 });
@@ -223,21 +214,21 @@ describe("Azure DevOps key results", () => {
 
   it("reports a deleted query as a config error", async () => {
     ado().get(`${P}/_apis/wit/wiql/${queries.ids.deleted}`).query(v).reply(404, errors.queryNotFound(queries.ids.deleted));
-    const error = await caught(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.deleted, measure: "countTotal" }));
+    const error = await connectorErrorFrom(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.deleted, measure: "countTotal" }));
     expect(error.type).toBe("config");
     expect(error.message).toContain("query was not found");
   });
 
   it("gives a clear error for queries over 20,000 results", async () => {
     ado().get(`${P}/_apis/wit/wiql/${queries.ids.openBugs}`).query(v).reply(400, errors.tooManyResults);
-    const error = await caught(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }));
+    const error = await connectorErrorFrom(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }));
     expect(error.type).toBe("config");
     expect(error.message).toContain("more than 20,000 work items");
   });
 
   it("turns 429 with Retry-After into a rate-limited error", async () => {
     ado().get(`${P}/_apis/wit/wiql/${queries.ids.openBugs}`).query(v).reply(429, "", errors.blockedHeaders);
-    const error = await caught(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }));
+    const error = await connectorErrorFrom(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(30_000);
   });
@@ -245,7 +236,7 @@ describe("Azure DevOps key results", () => {
   it("uses X-RateLimit-Reset when a 429 has no Retry-After", async () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
     ado().get(`${P}/_apis/wit/wiql/${queries.ids.openBugs}`).query(v).reply(429, "", { "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) });
-    const error = (await caught(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }))) as RateLimitedError;
+    const error = (await connectorErrorFrom(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }))) as RateLimitedError;
     expect(error.type).toBe("rateLimited");
     expect(error.retryAfterMs).toBeGreaterThan(100_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);
@@ -256,7 +247,7 @@ describe("Azure DevOps key results", () => {
       .get(`${P}/_apis/wit/wiql/${queries.ids.openBugs}`)
       .query(v)
       .reply(200, wiql.flat([1, 2]), { "Retry-After": "12", "X-RateLimit-Delay": "2.5", "X-RateLimit-Resource": "ATCPU" });
-    const error = (await caught(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }))) as RateLimitedError;
+    const error = (await connectorErrorFrom(azuredevops.fetchValue!(ctx(), { queryId: queries.ids.openBugs, measure: "countTotal" }))) as RateLimitedError;
     expect(error.type).toBe("rateLimited");
     expect(error.retryAfterMs).toBe(12_000);
   });

@@ -8,10 +8,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import bigquery from "../../../sync/connectors/bigquery/index.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { decideRetry } from "../../../sync/retryPolicy.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery/serviceAccountKey.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The BigQuery connector against a simulated Google: every answer comes from a fixture shaped as
@@ -96,15 +97,6 @@ function ctx(config: Partial<typeof baseConfig & { location: string; apiEndpoint
 }
 const source = (query = "SELECT COUNT(*) AS signups FROM `pacer-analytics.shop.signups`") => bigquery.schemas.sourceConfig.parse({ query });
 
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
-
 describe("bigquery: fetchValue", () => {
   it("dry-runs, runs with maximumBytesBilled and a job timeout, and returns the one number", async () => {
     tokenExchange();
@@ -157,7 +149,7 @@ describe("bigquery: fetchValue", () => {
       job.statistics.query.statementType = statementType;
       delete job.statistics.query.schema;
     });
-    const error = await failure(bigquery.fetchValue!(ctx(), source("DELETE FROM shop.signups WHERE TRUE")));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source("DELETE FROM shop.signups WHERE TRUE")));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(reason);
     expect(error.message).toContain("only a single SELECT statement is accepted");
@@ -169,7 +161,7 @@ describe("bigquery: fetchValue", () => {
       job.statistics.totalBytesProcessed = "3200000000";
       job.statistics.query.totalBytesProcessed = "3200000000";
     });
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/would scan 3.2 GB, over this connection's limit of 1 GB/);
   });
@@ -178,7 +170,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     dryRun();
     jobsQuery(fixture("error-bytes-billed-limit"));
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/would bill more than this connection's limit of 1 GB/);
   });
@@ -187,7 +179,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     dryRun();
     jobsQuery(completeWith([[{ v: "1" }], [{ v: "2" }]], [{ name: "signups", type: "INTEGER", mode: "NULLABLE" }], "3"));
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("resultShape");
     expect(error.message).toMatch(/returned 3 rows/);
   });
@@ -195,7 +187,7 @@ describe("bigquery: fetchValue", () => {
   it("names the column and its type when it is not numeric (caught by the dry run's schema)", async () => {
     tokenExchange();
     dryRun((job) => (job.statistics.query.schema = { fields: [{ name: "name", type: "STRING", mode: "NULLABLE" }] }));
-    const error = await failure(bigquery.fetchValue!(ctx(), source("SELECT name FROM shop.signups LIMIT 1")));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source("SELECT name FROM shop.signups LIMIT 1")));
     expect(error.type).toBe("resultShape");
     expect(error.message).toMatch(/Column `name` is STRING/);
   });
@@ -203,7 +195,7 @@ describe("bigquery: fetchValue", () => {
   it("names the columns when there are several", async () => {
     tokenExchange();
     dryRun((job) => (job.statistics.query.schema = { fields: [{ name: "a", type: "INTEGER" }, { name: "b", type: "FLOAT" }] }));
-    const error = await failure(bigquery.fetchValue!(ctx(), source("SELECT 1 AS a, 2.0 AS b")));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source("SELECT 1 AS a, 2.0 AS b")));
     expect(error.type).toBe("resultShape");
     expect(error.message).toMatch(/2 columns \(`a`, `b`\)/);
   });
@@ -212,7 +204,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     dryRun();
     jobsQuery(completeWith([[{ v: null }]], [{ name: "signups", type: "INTEGER", mode: "NULLABLE" }]));
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("resultShape");
     expect(error.message).toMatch(/returned NULL in `signups`/);
   });
@@ -221,7 +213,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     dryRun();
     jobsQuery(completeWith([], [{ name: "signups", type: "INTEGER", mode: "NULLABLE" }], "0"));
-    expect((await failure(bigquery.fetchValue!(ctx(), source()))).message).toMatch(/returned no rows/);
+    expect((await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()))).message).toMatch(/returned no rows/);
   });
 
   it.each([
@@ -244,7 +236,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     const answer = fixture("error-invalid-query");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.fetchValue!(ctx(), source("SELECT COUNT(*) FORM shop.signups")));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source("SELECT COUNT(*) FORM shop.signups")));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/line 1, column 24/);
     expect(error.message).toContain('Expected end of input but got identifier "FORM"');
@@ -254,7 +246,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     const answer = fixture("error-access-denied");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/pacer-reader@pacer-analytics\.iam\.gserviceaccount\.com lacks the `bigquery\.jobs\.create` permission/);
   });
@@ -263,7 +255,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     dryRun();
     jobsQuery(fixture("error-table-access-denied"));
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/denied access .*shop\.signups/);
   });
@@ -273,7 +265,7 @@ describe("bigquery: fetchValue", () => {
     dryRun();
     const answer = fixture("error-rate-limit");
     nock(API).post(`${BASE}/queries`).query(true).reply(answer.status, answer.body, { "Retry-After": "30" });
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(30_000);
     const decision = decideRetry(error, 1, bigquery.rateLimit);
@@ -284,7 +276,7 @@ describe("bigquery: fetchValue", () => {
     tokenExchange();
     const answer = fixture("error-quota-exceeded");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("rateLimited");
     expect(decideRetry(error, 1, bigquery.rateLimit).waitMs).toBe(bigquery.rateLimit.defaultRetryAfterMs);
   });
@@ -294,7 +286,7 @@ describe("bigquery: fetchValue", () => {
     dryRun();
     const answer = fixture("error-backend");
     nock(API).post(`${BASE}/queries`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.fetchValue!(ctx(), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx(), source()));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/HTTP 503, backendError/);
     expect(decideRetry(error, 1, bigquery.rateLimit)).toMatchObject({ retry: true });
@@ -312,7 +304,7 @@ describe("bigquery: fetchValue", () => {
     dryRun();
     jobsQuery(fixture("query-incomplete"), (body) => body.jobTimeoutMs === "1000");
     nock(API).get(`${BASE}/queries/job_Xb4h2pQ1o9kRzT3mVqLw8eYc`).query(true).delay(1_100).reply(200, fixture("getqueryresults-incomplete").body);
-    const error = await failure(bigquery.fetchValue!(ctx({ timeoutSeconds: 1 }), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx({ timeoutSeconds: 1 }), source()));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/did not finish within 1 s/);
   });
@@ -320,7 +312,7 @@ describe("bigquery: fetchValue", () => {
   it("a call cut by the context's deadline is a transient timeout", async () => {
     tokenExchange();
     nock(API).post(`${BASE}/jobs`).query(true).delay(2_000).reply(200, fixture("dryrun-select").body);
-    const error = await failure(bigquery.fetchValue!(ctx({}, { deadlineMs: 300 }), source()));
+    const error = await connectorErrorFrom(bigquery.fetchValue!(ctx({}, { deadlineMs: 300 }), source()));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/did not answer in time/);
   });
@@ -338,7 +330,7 @@ describe("bigquery: testConnection", () => {
 
   it("a revoked key (invalid_grant at the token exchange) is an auth error", async () => {
     tokenExchange(fixture("token-invalid-grant"));
-    const error = await failure(bigquery.testConnection(ctx()));
+    const error = await connectorErrorFrom(bigquery.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/invalid_grant: Invalid JWT Signature/);
   });
@@ -347,14 +339,14 @@ describe("bigquery: testConnection", () => {
     tokenExchange();
     const answer = fixture("error-unauthenticated");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    expect((await failure(bigquery.testConnection(ctx()))).type).toBe("auth");
+    expect((await connectorErrorFrom(bigquery.testConnection(ctx()))).type).toBe("auth");
   });
 
   it("project not found says to check the project id", async () => {
     tokenExchange();
     const answer = fixture("error-project-not-found");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.testConnection(ctx()));
+    const error = await connectorErrorFrom(bigquery.testConnection(ctx()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/Project pacer-analytics was not found/);
   });
@@ -363,14 +355,14 @@ describe("bigquery: testConnection", () => {
     tokenExchange();
     const answer = fixture("error-billing-not-enabled");
     nock(API).post(`${BASE}/jobs`).query(true).reply(answer.status, answer.body);
-    const error = await failure(bigquery.testConnection(ctx()));
+    const error = await connectorErrorFrom(bigquery.testConnection(ctx()));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/Billing is not enabled for project pacer-analytics/);
   });
 
   it("ambient credentials are refused unless the operator allows them", async () => {
     const context = connectorContext({ config: bigquery.schemas.connectionConfig.parse({ projectId: PROJECT, credentials: "ambient" }), secrets: {}, log });
-    const error = await failure(bigquery.testConnection(context));
+    const error = await connectorErrorFrom(bigquery.testConnection(context));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/PACER_BIGQUERY_ALLOW_AMBIENT/);
   });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import excel from "../../../sync/connectors/excel/index.js";
 import { clearExcelTokens, encodeSharingUrl } from "../../../sync/connectors/excel/graph.js";
 import { guardNock } from "../../support/nockGuard.js";
@@ -20,6 +20,7 @@ import {
   simulateWorksheets,
   TENANT,
 } from "../../fixtures/excel/answers.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The "excel" connector (sync/connectors/excel/) against a simulated Microsoft Entra ID and
@@ -30,15 +31,6 @@ const log = createLogger("silent");
 const config = { auth: "clientSecret" as const, tenantId: TENANT, clientId: CLIENT_ID };
 const ctx = (secrets: Record<string, unknown> = { clientSecret: CLIENT_SECRET }) => connectorContext({ config, secrets, log });
 const cell = { workbookUrl: SHARING_LINK, driveId: DRIVE, itemId: ITEM, worksheet: "Sheet1", address: "B7" };
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 guardNock("Microsoft Graph", { loopback: false });
 beforeEach(() => clearExcelTokens());
@@ -60,18 +52,18 @@ describe("Excel connector: sign-in", () => {
 
   it("a wrong secret is an auth error with Entra's code; a token without file permission names what to add", async () => {
     simulateToken("token-invalid-client", "wrong");
-    const bad = await failure(excel.testConnection(ctx({ clientSecret: "wrong" })));
+    const bad = await connectorErrorFrom(excel.testConnection(ctx({ clientSecret: "wrong" })));
     expect(bad.type).toBe("auth");
     expect(bad.message).toMatch(/^Microsoft Entra ID refused the app's credentials \(AADSTS7000215: Invalid client secret provided\./);
 
     simulateToken("token-no-file-permission");
-    const none = await failure(excel.testConnection(ctx()));
+    const none = await connectorErrorFrom(excel.testConnection(ctx()));
     expect(none.type).toBe("auth");
     expect(none.message).toMatch(/no Graph application permission to read files \(it has User\.Read\.All\): add Files\.Read\.All, or Sites\.Selected/);
   });
 
   it("a missing secret is a config error, before any request", async () => {
-    expect((await failure(excel.testConnection(ctx({})))).type).toBe("config");
+    expect((await connectorErrorFrom(excel.testConnection(ctx({})))).type).toBe("config");
   });
 
   it("caches the token until it nears expiry: two fetches, one token request", async () => {
@@ -104,10 +96,10 @@ describe("Excel connector: pickers", () => {
     expect(await excel.listResources!(ctx(), { search: "Sheet1" })).toEqual([]);
     simulateToken();
     simulateShare("share-driveitem-csv");
-    const csv = await failure(excel.listResources!(ctx(), { search: SHARING_LINK }));
+    const csv = await connectorErrorFrom(excel.listResources!(ctx(), { search: SHARING_LINK }));
     expect(csv).toMatchObject({ type: "config", message: expect.stringMatching(/“export\.csv” is not an Excel workbook/) });
     simulateShare("error-share-not-found");
-    const gone = await failure(excel.listResources!(ctx(), { search: SHARING_LINK }));
+    const gone = await connectorErrorFrom(excel.listResources!(ctx(), { search: SHARING_LINK }));
     expect(gone).toMatchObject({ type: "config", message: expect.stringMatching(/^No file found for this link \(itemNotFound: The sharing link no longer exists/) });
   });
 });
@@ -137,11 +129,11 @@ describe("Excel connector: values", () => {
   it("text, empty and multi-cell ranges are result-shape errors that say what was there", async () => {
     simulateToken();
     simulateRange("range-text");
-    expect(await failure(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "resultShape", message: "Sheet1!B7 holds the text “n/a”, not a number." });
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "resultShape", message: "Sheet1!B7 holds the text “n/a”, not a number." });
     simulateRange("range-empty");
-    expect(await failure(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "resultShape", message: "Sheet1!B7 is empty; it needs a number." });
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "resultShape", message: "Sheet1!B7 is empty; it needs a number." });
     simulateRange("range-multi", "Sheet1", "B7:C8");
-    expect(await failure(excel.fetchValue!(ctx(), { ...cell, address: "B7:C8" }))).toMatchObject({
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), { ...cell, address: "B7:C8" }))).toMatchObject({
       type: "resultShape",
       message: "Sheet1!B7:C8 holds 4 cells; point the key result at exactly one cell.",
     });
@@ -150,20 +142,20 @@ describe("Excel connector: values", () => {
   it("maps Graph's errors: 404 config, 400 InvalidArgument config, 403 auth naming the permission, 429 rate limited, 503 transient or rate limited", async () => {
     simulateToken();
     simulateRange("error-item-not-found", "Old name");
-    expect(await failure(excel.fetchValue!(ctx(), { ...cell, worksheet: "Old name" }))).toMatchObject({
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), { ...cell, worksheet: "Old name" }))).toMatchObject({
       type: "config",
       message: "The workbook or its sheet “Old name” was not found (ItemNotFound: The requested resource doesn't exist.): the workbook was moved or deleted, or the sheet was renamed.",
     });
     simulateRange("error-invalid-argument", "Sheet1", "XFE1");
-    expect(await failure(excel.fetchValue!(ctx(), { ...cell, address: "XFE1" }))).toMatchObject({ type: "config", message: expect.stringMatching(/^Excel refused the cell address “XFE1” on sheet “Sheet1” \(InvalidArgument/) });
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), { ...cell, address: "XFE1" }))).toMatchObject({ type: "config", message: expect.stringMatching(/^Excel refused the cell address “XFE1” on sheet “Sheet1” \(InvalidArgument/) });
     simulateRange("error-access-denied");
-    expect(await failure(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "auth", message: expect.stringMatching(/Files\.Read\.All, or Sites\.Selected with a read grant/) });
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "auth", message: expect.stringMatching(/Files\.Read\.All, or Sites\.Selected with a read grant/) });
     simulateRange("error-throttled");
-    const throttled = await failure(excel.fetchValue!(ctx(), cell));
+    const throttled = await connectorErrorFrom(excel.fetchValue!(ctx(), cell));
     expect(throttled).toBeInstanceOf(RateLimitedError);
     expect((throttled as RateLimitedError).retryAfterMs).toBe(30_000);
     simulateRange("error-service-unavailable");
-    expect(await failure(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "transient", message: expect.stringMatching(/^Microsoft Graph answered HTTP 503/) });
+    expect(await connectorErrorFrom(excel.fetchValue!(ctx(), cell))).toMatchObject({ type: "transient", message: expect.stringMatching(/^Microsoft Graph answered HTTP 503/) });
   });
 
   it("refuses a source that is neither a cell nor a named range, and an address that is not A1", () => {

@@ -6,12 +6,13 @@ import jira from "../../../sync/connectors/jira/index.js";
 import { countJql, withoutOrderBy } from "../../../sync/connectors/jira/jql.js";
 import { projectTasksFromItems } from "../../../sync/connectors/azuredevops/projectTasks.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import * as errors from "../../fixtures/jira/errors.js";
 import * as filters from "../../fixtures/jira/filters.js";
 import * as myself from "../../fixtures/jira/myself.js";
 import * as search from "../../fixtures/jira/search.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The "jira" connector's definition against a simulated Jira (nock, fixtures in tests/fixtures/jira):
@@ -35,16 +36,6 @@ const api3 = () => nock(SITE, { reqheaders: { authorization: BASIC, accept: "app
 const api2 = () => nock(DC, { reqheaders: { authorization: `Bearer ${PAT}` } });
 /** POST approximate-count for exactly this JQL. */
 const count = (jql: string, n: number) => api3().post("/rest/api/3/search/approximate-count", { jql }).reply(200, search.approximateCount(n));
-
-async function caught(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error("expected a ConnectorError");
-}
 
 guardNock("Jira", { loopback: false });
 
@@ -73,7 +64,7 @@ describe("Jira connection", () => {
 
   it("a revoked token or wrong email is an auth error that says so", async () => {
     nock(SITE).get("/rest/api/3/myself").reply(401, errors.unauthorizedText, { "content-type": "text/plain" });
-    const error = await caught(jira.testConnection(ctx()));
+    const error = await connectorErrorFrom(jira.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toBe("Jira refused the credentials (HTTP 401): the API token was revoked or the email is wrong.");
     expect(error.message).not.toContain(TOKEN);
@@ -81,23 +72,23 @@ describe("Jira connection", () => {
 
   it("403 is an auth error about permissions", async () => {
     api3().get("/rest/api/3/myself").reply(403, { errorMessages: ["You do not have permission to view this."], errors: {} });
-    const error = await caught(jira.testConnection(ctx()));
+    const error = await connectorErrorFrom(jira.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/Browse projects permission.*You do not have permission/);
   });
 
   it("an unknown site is a config error: 404, a host that does not resolve, or a page that is not Jira", async () => {
     nock("https://nosuch.atlassian.net").get("/rest/api/3/myself").reply(404, "<html><body>Site not found</body></html>", { "content-type": "text/html" });
-    const notFound = await caught(jira.testConnection(ctx({ ...cloud, siteUrl: "https://nosuch.atlassian.net" })));
+    const notFound = await connectorErrorFrom(jira.testConnection(ctx({ ...cloud, siteUrl: "https://nosuch.atlassian.net" })));
     expect(notFound.type).toBe("config");
     expect(notFound.message).toMatch(/^No Jira REST API at https:\/\/nosuch\.atlassian\.net \(HTTP 404\)/);
 
     nock("https://jira.nowhere.example").get("/rest/api/3/myself").replyWithError({ code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND jira.nowhere.example" });
-    const dns = await caught(jira.testConnection(ctx({ ...cloud, siteUrl: "https://jira.nowhere.example" })));
+    const dns = await connectorErrorFrom(jira.testConnection(ctx({ ...cloud, siteUrl: "https://jira.nowhere.example" })));
     expect(dns).toMatchObject({ type: "config", message: "Cannot find jira.nowhere.example: check the Jira site URL." });
 
     nock("https://www.contoso.com").get("/rest/api/3/myself").reply(200, "<!DOCTYPE html><html><title>Contoso</title></html>", { "content-type": "text/html" });
-    const html = await caught(jira.testConnection(ctx({ ...cloud, siteUrl: "https://www.contoso.com" })));
+    const html = await connectorErrorFrom(jira.testConnection(ctx({ ...cloud, siteUrl: "https://www.contoso.com" })));
     expect(html).toMatchObject({ type: "config", message: "https://www.contoso.com did not answer like Jira's REST API: check the site URL." });
   });
 
@@ -184,21 +175,21 @@ describe("Jira key result values", () => {
 
   it("bad JQL is a config error quoting Jira; a gone filter says so; an empty JQL is refused before any call", async () => {
     api3().post("/rest/api/3/search/approximate-count").reply(400, errors.badJql);
-    const bad = await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP status Done", measure: "countAll" }));
+    const bad = await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP status Done", measure: "countAll" }));
     expect(bad.type).toBe("config");
     expect(bad.message).toBe(`Jira refused the JQL (HTTP 400): ${errors.badJql.errorMessages[0]}`);
 
     api3().get("/rest/api/3/filter/999").reply(404, errors.filterGone);
-    const gone = await caught(jira.fetchValue!(ctx(), { filterId: "999", measure: "countAll" }));
+    const gone = await connectorErrorFrom(jira.fetchValue!(ctx(), { filterId: "999", measure: "countAll" }));
     expect(gone).toMatchObject({ type: "config", message: expect.stringMatching(/^The Jira filter 999 was not found/) });
 
-    const empty = await caught(jira.fetchValue!(ctx(), { jql: "ORDER BY created", measure: "countAll" }));
+    const empty = await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "ORDER BY created", measure: "countAll" }));
     expect(empty.type).toBe("config");
   });
 
   it("429 is rate limited with Retry-After (or X-RateLimit-Reset); 503 with Retry-After too; other 5xx are transient", async () => {
     api3().post("/rest/api/3/search/approximate-count").reply(429, errors.rateLimited, { "Retry-After": "30", "RateLimit-Reason": "jira-burst-based" });
-    const limited = await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }));
+    const limited = await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }));
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect((limited as RateLimitedError).retryAfterMs).toBe(30_000);
 
@@ -206,21 +197,21 @@ describe("Jira key result values", () => {
     reset.setUTCSeconds(0, 0);
     const iso = `${reset.toISOString().slice(0, 16)}Z`;
     api3().post("/rest/api/3/search/approximate-count").reply(429, errors.rateLimited, { "X-RateLimit-Reset": iso });
-    const byReset = (await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))) as RateLimitedError;
+    const byReset = (await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))) as RateLimitedError;
     expect(byReset.type).toBe("rateLimited");
     expect(byReset.retryAfterMs).toBeGreaterThan(3 * 60_000);
     expect(byReset.retryAfterMs).toBeLessThanOrEqual(5 * 60_000);
 
     api3().post("/rest/api/3/search/approximate-count").reply(503, "", { "Retry-After": "10" });
-    expect(await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).toMatchObject({ type: "rateLimited", retryAfterMs: 10_000 });
+    expect(await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).toMatchObject({ type: "rateLimited", retryAfterMs: 10_000 });
 
     api3().post("/rest/api/3/search/approximate-count").reply(502, "Bad Gateway");
-    expect(await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).toMatchObject({ type: "transient", message: "Jira answered HTTP 502." });
+    expect(await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).toMatchObject({ type: "transient", message: "Jira answered HTTP 502." });
   });
 
   it("an answer of the wrong shape is a result shape error", async () => {
     api3().post("/rest/api/3/search/approximate-count").reply(200, { total: 3 });
-    expect((await caught(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).type).toBe("resultShape");
+    expect((await connectorErrorFrom(jira.fetchValue!(ctx(), { jql: "project = SHOP", measure: "countAll" }))).type).toBe("resultShape");
   });
 });
 
@@ -273,7 +264,7 @@ describe("Jira project items", () => {
 
   it(`more than ${MAX_ISSUES} issues is a config error naming the limit`, async () => {
     api2().get("/jira/rest/api/2/search").query({ jql: "project = BIG", fields, startAt: "0", maxResults: "100" }).reply(200, search.dcPage([], 0, MAX_ISSUES + 1));
-    const error = await caught(jira.fetchItems!(ctx(dc), { jql: "project = BIG", measure: "percentDone" }));
+    const error = await connectorErrorFrom(jira.fetchItems!(ctx(dc), { jql: "project = BIG", measure: "percentDone" }));
     expect(error).toMatchObject({ type: "config", message: expect.stringContaining("more than 2,000 issues") });
   });
 

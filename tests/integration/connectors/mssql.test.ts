@@ -7,6 +7,7 @@ import { closeMssqlPools, mssqlPoolConfig } from "../../../sync/connectors/mssql
 import { connectorContext } from "../../../sync/connectors/context.js";
 import { ConnectorError } from "../../../sync/connectors/errors.js";
 import { type BatchAnswer, FakeSqlServer } from "../../support/fakeSqlServer.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The "mssql" connector driven through the real mssql/tedious driver against a loopback server
@@ -46,15 +47,6 @@ const source = (s: Record<string, unknown> = { query: QUERY }) => mssql.schemas.
 const answering = (answer: BatchAnswer, marker = QUERY) => (batch: string): BatchAnswer =>
   batch.includes(marker) ? answer : batch.includes("SELECT @@VERSION") ? { columns: [{ name: "", type: "nvarchar" }], rows: [[VERSION]] } : { error: { number: 50000, message: "unexpected batch" } };
 const count = (n: number | bigint | string | null, type: "int" | "bigint" | "decimal" | "float" | "nvarchar" = "int", extra = {}): BatchAnswer => ({ columns: [{ name: "", type, ...extra }], rows: [[n]] });
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 describe("mssql: test connection and fetch", () => {
   it("logs in as the connection's user to its database and describes the server", async () => {
@@ -96,16 +88,16 @@ describe("mssql: test connection and fetch", () => {
     ];
     for (const [answer, message] of cases) {
       server.answer = answering(answer);
-      const error = await failure(mssql.fetchValue!(ctx(), source()));
+      const error = await connectorErrorFrom(mssql.fetchValue!(ctx(), source()));
       expect(error.type).toBe("resultShape");
       expect(error.message).toMatch(message);
     }
   });
 
   it("refuses DML and a second statement before anything is sent", async () => {
-    const dml = await failure(mssql.fetchValue!(ctx(), source({ query: "DELETE FROM dbo.Orders" })));
+    const dml = await connectorErrorFrom(mssql.fetchValue!(ctx(), source({ query: "DELETE FROM dbo.Orders" })));
     expect(dml.message).toMatch(/starts with DELETE/);
-    const two = await failure(mssql.fetchValue!(ctx(), source({ query: "SELECT 1; DROP TABLE dbo.Orders" })));
+    const two = await connectorErrorFrom(mssql.fetchValue!(ctx(), source({ query: "SELECT 1; DROP TABLE dbo.Orders" })));
     expect(two.message).toMatch(/more than one statement/);
     expect(server.batches).toEqual([]);
     expect(server.logins).toEqual([]);
@@ -124,11 +116,11 @@ describe("mssql: test connection and fetch", () => {
   });
 
   it("maps a wrong password, an unknown database, denied SELECT, an unknown table and a syntax error", async () => {
-    const auth = await failure(mssql.fetchValue!(ctx({}, "wrong"), source()));
+    const auth = await connectorErrorFrom(mssql.fetchValue!(ctx({}, "wrong"), source()));
     expect(auth.type).toBe("auth");
     expect(auth.message).toBe("SQL Server refused the login pacer_reader: Login failed for user 'pacer_reader'. Check the user name and password.");
 
-    const database = await failure(mssql.testConnection(ctx({ database: "payroll" })));
+    const database = await connectorErrorFrom(mssql.testConnection(ctx({ database: "payroll" })));
     expect(database.type).toBe("config");
     expect(database.message).toMatch(/has no database payroll/);
 
@@ -139,7 +131,7 @@ describe("mssql: test connection and fetch", () => {
     ];
     for (const [answer, message] of expectations) {
       server.answer = answering(answer);
-      const error = await failure(mssql.fetchValue!(ctx(), source({ query: `${QUERY}\n  AND x = 1` })));
+      const error = await connectorErrorFrom(mssql.fetchValue!(ctx(), source({ query: `${QUERY}\n  AND x = 1` })));
       expect(error.type).toBe("config");
       expect(error.message).toMatch(message);
     }
@@ -148,7 +140,7 @@ describe("mssql: test connection and fetch", () => {
   it("cancels a query at the statement timeout (an attention reaches the server) and says so", async () => {
     server.answer = answering({ delayMs: 5_000, then: count(1) });
     const before = server.attentions;
-    const error = await failure(mssql.fetchValue!(ctx({ statementTimeoutSeconds: 1 }), source()));
+    const error = await connectorErrorFrom(mssql.fetchValue!(ctx({ statementTimeoutSeconds: 1 }), source()));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/ran longer than the 1 s statement timeout and SQL Server cancelled it/);
     expect(server.attentions).toBe(before + 1);
@@ -161,14 +153,14 @@ describe("mssql: test connection and fetch", () => {
         s.close(() => resolve(port));
       });
     });
-    const refused = await failure(mssql.testConnection(ctx({ port: closed })));
+    const refused = await connectorErrorFrom(mssql.testConnection(ctx({ port: closed })));
     expect(refused.type).toBe("transient");
     expect(refused.message).toMatch(/^Cannot connect to SQL Server at 127\.0\.0\.1:\d+\/shop: the server refused the connection/);
 
     const garbage: Server = createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
     await new Promise<void>((resolve) => garbage.listen(0, "127.0.0.1", resolve));
     const port = (garbage.address() as { port: number }).port;
-    const confused = await failure(mssql.testConnection(ctx({ port, connectTimeoutSeconds: 2 })));
+    const confused = await connectorErrorFrom(mssql.testConnection(ctx({ port, connectTimeoutSeconds: 2 })));
     expect(confused.type).toBe("transient");
     expect(confused.message).toMatch(/^(Cannot connect to SQL Server at 127\.0\.0\.1:\d+\/shop|SQL Server at 127\.0\.0\.1:\d+\/shop did not accept a connection)/);
     garbage.close();
@@ -204,7 +196,7 @@ describe("mssql: TLS modes", () => {
 
   for (const tls of ["verify-full", "verify-ca", "require"]) {
     it(`TLS mode ${tls}: a server answering PRELOGIN "encryption not supported" is refused before the login is sent`, async () => {
-      const error = await failure(mssql.testConnection(ctx({ tls })));
+      const error = await connectorErrorFrom(mssql.testConnection(ctx({ tls })));
       expect(error.type).toBe("config");
       expect(error.message).toBe(
         "TLS with SQL Server failed: the server answered PRELOGIN with encryption not supported, so Pacer did not send the login; turn on Force Encryption on the server, or choose TLS mode disable on a private network. Check the connection's TLS mode and CA certificate.",
@@ -216,7 +208,7 @@ describe("mssql: TLS modes", () => {
 
   it("an ENCRYPT_OFF answer is refused too (tedious would log in in clear)", async () => {
     server.encryption = 0x00;
-    const error = await failure(mssql.fetchValue!(ctx({ tls: "require" }), source()));
+    const error = await connectorErrorFrom(mssql.fetchValue!(ctx({ tls: "require" }), source()));
     expect(error.message).toMatch(/^TLS with SQL Server failed: the server answered PRELOGIN with encryption off, so Pacer did not send the login; turn on Force Encryption/);
     expect(types()).toEqual([PRELOGIN]);
     expect(server.logins).toEqual([]);
@@ -224,7 +216,7 @@ describe("mssql: TLS modes", () => {
 
   it("an ENCRYPT_ON answer passes the guard: tedious starts TLS inside PRELOGIN, and no login goes out before it", async () => {
     server.encryption = 0x01;
-    await failure(mssql.testConnection(ctx({ tls: "require", connectTimeoutSeconds: 2 })));
+    await connectorErrorFrom(mssql.testConnection(ctx({ tls: "require", connectTimeoutSeconds: 2 })));
     // The second PRELOGIN message carries a TLS handshake record (0x16); this server speaks no TLS, so it ends there.
     expect(server.received.slice(0, 2)).toEqual([
       { type: PRELOGIN, first: 0x00 /* the VERSION option's token */ },
@@ -240,7 +232,7 @@ describe("mssql: TLS modes", () => {
   });
 
   it("strict encryption (TDS 8) opens with a TLS ClientHello, not a PRELOGIN", async () => {
-    const error = await failure(mssql.testConnection(ctx({ tls: "verify-full", strictEncryption: true, connectTimeoutSeconds: 2 })));
+    const error = await connectorErrorFrom(mssql.testConnection(ctx({ tls: "verify-full", strictEncryption: true, connectTimeoutSeconds: 2 })));
     expect(error).toBeInstanceOf(ConnectorError);
     expect(server.firstBytes).toEqual([0x16]);
     expect(server.received).toEqual([]);

@@ -4,7 +4,7 @@ import { createLogger } from "../../../core/log/logger.js";
 import salesforce from "../../../sync/connectors/salesforce/index.js";
 import { forgetSalesforceSessions } from "../../../sync/connectors/salesforce/session.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { decideRetry } from "../../../sync/retryPolicy.js";
 import { guardNock } from "../../support/nockGuard.js";
 import {
@@ -23,6 +23,7 @@ import {
   simulateReport,
   simulateTestConnection,
 } from "../../fixtures/salesforce/simulate.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The Salesforce connector ("salesforce") against a simulated org: the OAuth token endpoint (JWT
@@ -46,15 +47,6 @@ function ctx(config: Record<string, unknown> = {}, secrets: Record<string, strin
 }
 const soql = (query: string) => salesforce.schemas.sourceConfig.parse({ kind: "soql", query });
 const report = (aggregate?: string) => salesforce.schemas.sourceConfig.parse({ kind: "report", reportId: REPORT_ID, ...(aggregate ? { aggregate } : {}) });
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 const COUNT = "SELECT COUNT() FROM Opportunity WHERE IsWon = true AND CloseDate = THIS_QUARTER";
 const SUM = "SELECT SUM(Amount) total FROM Opportunity WHERE IsWon = true";
@@ -104,14 +96,14 @@ describe("salesforce: signing in", () => {
     simulateQuery(COUNT, fixture("error-invalid-session"));
     simulateJwtToken();
     simulateQuery(COUNT, fixture("error-invalid-session"));
-    const error = await failure(salesforce.fetchValue!(ctx(), soql(COUNT)));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql(COUNT)));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/INVALID_SESSION_ID: Session expired or invalid/);
   });
 
   it("an integration user not pre-authorized on the app is an auth error quoting Salesforce, with the fix", async () => {
     simulateJwtToken({ answer: fixture("token-user-not-approved") });
-    const error = await failure(salesforce.testConnection(ctx()));
+    const error = await connectorErrorFrom(salesforce.testConnection(ctx()));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/invalid_grant: user hasn't approved this consumer/);
     expect(error.message).toMatch(/Admin approved users are pre-authorized/);
@@ -119,7 +111,7 @@ describe("salesforce: signing in", () => {
 
   it("a private key that does not match the app's certificate is an auth error", async () => {
     simulateJwtToken();
-    const error = await failure(salesforce.testConnection(ctx({}, { privateKey: OTHER_PRIVATE_KEY })));
+    const error = await connectorErrorFrom(salesforce.testConnection(ctx({}, { privateKey: OTHER_PRIVATE_KEY })));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/invalid_grant: invalid assertion/);
   });
@@ -130,19 +122,19 @@ describe("salesforce: signing in", () => {
     const config = { authentication: "clientCredentials", username: undefined };
     expect((await salesforce.testConnection(ctx(config, { clientSecret: "s3cret-consumer" }))).message).toMatch(/^Connected to Acme Corporation as /);
     simulateClientCredentials("s3cret-consumer");
-    const error = await failure(salesforce.testConnection(ctx(config, { clientSecret: "wrong" })));
+    const error = await connectorErrorFrom(salesforce.testConnection(ctx(config, { clientSecret: "wrong" })));
     expect(error).toMatchObject({ type: "auth", message: expect.stringMatching(/invalid_client: invalid client credentials/) });
   });
 
   it("an unknown My Domain is a config error naming it", async () => {
     nock("https://acme-typo.my.salesforce.com").post("/services/oauth2/token").replyWithError({ code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND acme-typo.my.salesforce.com" });
-    const error = await failure(salesforce.testConnection(ctx({ myDomainUrl: "https://acme-typo.my.salesforce.com" })));
+    const error = await connectorErrorFrom(salesforce.testConnection(ctx({ myDomainUrl: "https://acme-typo.my.salesforce.com" })));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(/No Salesforce org answers at https:\/\/acme-typo\.my\.salesforce\.com/);
   });
 
   it("a missing secret for the chosen sign-in is a config error before any request", async () => {
-    const error = await failure(salesforce.testConnection(ctx({}, {})));
+    const error = await connectorErrorFrom(salesforce.testConnection(ctx({}, {})));
     expect(error).toMatchObject({ type: "config", message: expect.stringMatching(/needs the private key/) });
   });
 });
@@ -176,7 +168,7 @@ describe("salesforce: SOQL sources", () => {
   ])("%s is a result-shape error naming what came back", async (name, reason) => {
     simulateJwtToken();
     simulateQuery(/^SELECT /, fixture(name));
-    const error = await failure(salesforce.fetchValue!(ctx(), soql("SELECT SUM(Amount) FROM Opportunity")));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql("SELECT SUM(Amount) FROM Opportunity")));
     expect(error.type).toBe("resultShape");
     expect(error.message).toMatch(reason);
   });
@@ -187,7 +179,7 @@ describe("salesforce: SOQL sources", () => {
     ["SELECT COUNT() FROM Lead; SELECT COUNT() FROM Contact", /more than one statement/],
     ["Opportunity WHERE IsWon = true", /must be a single SOQL SELECT/],
   ])("refuses %s without sending it", async (query, reason) => {
-    const error = await failure(salesforce.fetchValue!(ctx(), soql(query)));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql(query)));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(reason);
   });
@@ -198,7 +190,7 @@ describe("salesforce: SOQL sources", () => {
   ])("%s is a config error with Salesforce's message", async (name, reason) => {
     simulateJwtToken();
     simulateQuery(/^SELECT /, fixture(name));
-    const error = await failure(salesforce.fetchValue!(ctx(), soql("SELECT SUM(Amont) total FROM Opportunity")));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql("SELECT SUM(Amont) total FROM Opportunity")));
     expect(error.type).toBe("config");
     expect(error.message).toMatch(reason);
   });
@@ -206,7 +198,7 @@ describe("salesforce: SOQL sources", () => {
   it("403 REQUEST_LIMIT_EXCEEDED is rate limited; with no Retry-After the policy's default (an hour) applies", async () => {
     simulateJwtToken();
     simulateQuery(COUNT, fixture("error-request-limit"));
-    const error = await failure(salesforce.fetchValue!(ctx(), soql(COUNT)));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql(COUNT)));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeUndefined();
     expect(error.message).toMatch(/request limit for this org is used up .*Pacer waits its default/);
@@ -216,7 +208,7 @@ describe("salesforce: SOQL sources", () => {
   it("503 SERVER_UNAVAILABLE is transient and retried", async () => {
     simulateJwtToken();
     simulateQuery(COUNT, fixture("error-server-unavailable"));
-    const error = await failure(salesforce.fetchValue!(ctx(), soql(COUNT)));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), soql(COUNT)));
     expect(error.type).toBe("transient");
     expect(decideRetry(error, 1, salesforce.rateLimit).retry).toBe(true);
   });
@@ -238,7 +230,7 @@ describe("salesforce: report sources", () => {
   it("an aggregate the report lacks is a config error listing the ones it has", async () => {
     simulateJwtToken();
     simulateReport();
-    const error = await failure(salesforce.fetchValue!(ctx(), report("a!Amount")));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), report("a!Amount")));
     expect(error.type).toBe("config");
     expect(error.message).toBe("Report 'Won deals this quarter' has no aggregate a!Amount; it has s!AMOUNT (Sum of Amount), RowCount (Record Count).");
   });
@@ -246,7 +238,7 @@ describe("salesforce: report sources", () => {
   it("an unknown report (404 NOT_FOUND) is a config error", async () => {
     simulateJwtToken();
     simulateReport(fixture("error-not-found"));
-    const error = await failure(salesforce.fetchValue!(ctx(), report()));
+    const error = await connectorErrorFrom(salesforce.fetchValue!(ctx(), report()));
     expect(error.type).toBe("config");
     expect(error.message).toBe(`Salesforce has no report ${REPORT_ID} (NOT_FOUND: The requested resource does not exist).`);
   });

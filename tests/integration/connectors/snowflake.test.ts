@@ -6,8 +6,9 @@ import { createLogger } from "../../../core/log/logger.js";
 import snowflake from "../../../sync/connectors/snowflake/index.js";
 import { closeSnowflakePools } from "../../../sync/connectors/snowflake/session.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError, RateLimitedError } from "../../../sync/connectors/errors.js";
+import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { FakeSnowflake, snowflakeFixture, snowflakeRows } from "../../support/fakeSnowflake.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * The "snowflake" connector driven through the real snowflake-sdk against a loopback server that
@@ -47,14 +48,6 @@ function ctx(config: Record<string, unknown> = {}, secrets: Record<string, unkno
 }
 const source = (query = QUERY) => snowflake.schemas.sourceConfig.parse({ query });
 
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 const answering = (answer: ReturnType<typeof snowflakeFixture>) => (sql: string) => (sql === QUERY ? answer : snowflakeFixture("error-syntax"));
 
 describe("snowflake: test connection and fetch", () => {
@@ -109,24 +102,24 @@ describe("snowflake: test connection and fetch", () => {
     ];
     for (const [answer, message] of cases) {
       server.query = answering(answer);
-      const error = await failure(snowflake.fetchValue!(ctx(), source()));
+      const error = await connectorErrorFrom(snowflake.fetchValue!(ctx(), source()));
       expect(error.type).toBe("resultShape");
       expect(error.message).toMatch(message);
     }
   });
 
   it("refuses DML and a second statement before anything is sent", async () => {
-    const dml = await failure(snowflake.fetchValue!(ctx(), source("DELETE FROM shop.public.signups")));
+    const dml = await connectorErrorFrom(snowflake.fetchValue!(ctx(), source("DELETE FROM shop.public.signups")));
     expect(dml).toMatchObject({ type: "config" });
     expect(dml.message).toMatch(/starts with DELETE/);
-    const two = await failure(snowflake.fetchValue!(ctx(), source("SELECT 1; DROP TABLE shop.public.signups")));
+    const two = await connectorErrorFrom(snowflake.fetchValue!(ctx(), source("SELECT 1; DROP TABLE shop.public.signups")));
     expect(two.message).toMatch(/more than one statement/);
     expect(server.requests).toEqual([]);
   });
 
   it("maps a wrong password, an object the role may not read, a syntax error, a timeout and no warehouse", async () => {
     server.login = () => snowflakeFixture("login-bad-password");
-    const auth = await failure(snowflake.fetchValue!(ctx({}, { password: "wrong" }), source()));
+    const auth = await connectorErrorFrom(snowflake.fetchValue!(ctx({}, { password: "wrong" }), source()));
     expect(auth.type).toBe("auth");
     expect(auth.message).toBe("Snowflake refused the login pacer_reader: Incorrect username or password was specified. Check the user name and password.");
     server.reset();
@@ -139,7 +132,7 @@ describe("snowflake: test connection and fetch", () => {
     ];
     for (const [fixture, type, message] of expectations) {
       server.query = answering(snowflakeFixture(fixture));
-      const error = await failure(snowflake.fetchValue!(ctx(), source()));
+      const error = await connectorErrorFrom(snowflake.fetchValue!(ctx(), source()));
       expect({ type: error.type, message: error.message }).toMatchObject({ type });
       expect(error.message).toMatch(message);
     }
@@ -147,7 +140,7 @@ describe("snowflake: test connection and fetch", () => {
 
   it("a 429 on sign-in is rate limited with Snowflake's Retry-After", async () => {
     server.login = () => ({ status: 429, body: {}, headers: { "retry-after": "7" } });
-    const error = await failure(snowflake.testConnection(ctx()));
+    const error = await connectorErrorFrom(snowflake.testConnection(ctx()));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(7_000);
   });
@@ -159,13 +152,13 @@ describe("snowflake: test connection and fetch", () => {
         s.close(() => resolve(port));
       });
     });
-    const error = await failure(snowflake.testConnection(ctx({ accessUrl: `http://127.0.0.1:${closed}` })));
+    const error = await connectorErrorFrom(snowflake.testConnection(ctx({ accessUrl: `http://127.0.0.1:${closed}` })));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/^Cannot connect to Snowflake at http:\/\/127\.0\.0\.1:\d+: the server refused the connection/);
   });
 
   it("a password connection without a password says so and sends nothing", async () => {
-    const error = await failure(snowflake.fetchValue!(ctx({}, {}), source()));
+    const error = await connectorErrorFrom(snowflake.fetchValue!(ctx({}, {}), source()));
     expect(error.message).toMatch(/signs in with a password, but none is stored/);
     expect(server.requests).toEqual([]);
   });
@@ -201,7 +194,7 @@ describe("snowflake: key-pair sign-in", () => {
 
   it("maps Snowflake's 390144 (JWT invalid: a key not registered for the user) to auth", async () => {
     server.login = () => snowflakeFixture("login-jwt-invalid");
-    const error = await failure(snowflake.testConnection(ctx({ authentication: "keyPair" }, { privateKey, privateKeyPassphrase: passphrase })));
+    const error = await connectorErrorFrom(snowflake.testConnection(ctx({ authentication: "keyPair" }, { privateKey, privateKeyPassphrase: passphrase })));
     expect(error.type).toBe("auth");
     expect(error.message).toMatch(/JWT token is invalid/);
   });

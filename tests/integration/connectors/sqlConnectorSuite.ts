@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ConnectorDefinition } from "../../../core/integrations/contract.js";
 import { createLogger } from "../../../core/log/logger.js";
 import { connectorContext } from "../../../sync/connectors/context.js";
-import { ConnectorError } from "../../../sync/connectors/errors.js";
 import type { PasswordSecrets, SqlQuerySource, SqlServerConfig } from "../../../sync/sql/connectionFields.js";
 import { runLimits, type SqlEngine } from "../../../sync/sql/defineSqlConnector.js";
+import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
  * One suite for the SQL connectors that run against real servers here (PostgreSQL, Redshift on
@@ -63,11 +63,6 @@ export function describeSqlConnector(target: () => SqlTarget) {
   const ctx = (overrides: Partial<SqlServerConfig> = {}, login: SqlLogin = t.reader) =>
     connectorContext({ config: config({ user: login.user, ...overrides }), secrets: { password: login.password }, log, deadlineMs: 15_000 });
   const fetch = (query: string, overrides: Partial<SqlServerConfig> = {}, login?: SqlLogin) => t.definition.fetchValue!(ctx(overrides, login), { query });
-  const failure = async (promise: Promise<unknown>): Promise<ConnectorError> => {
-    const error = await promise.then(() => null, (e: unknown) => e);
-    expect(error, "expected the call to fail").toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  };
 
   describe("values and result shape", () => {
     it("returns the one number a query selects, over verified TLS", async () => {
@@ -87,32 +82,32 @@ export function describeSqlConnector(target: () => SqlTarget) {
     });
 
     it("refuses more than one row, a non-numeric column, NULL, no rows and two columns, naming what came back", async () => {
-      expect(await failure(fetch("SELECT id FROM orders ORDER BY id"))).toMatchObject({ type: "resultShape", message: expect.stringMatching(/more than one row/) });
-      const text = await failure(fetch("SELECT label FROM orders WHERE id = 1"));
+      expect(await connectorErrorFrom(fetch("SELECT id FROM orders ORDER BY id"))).toMatchObject({ type: "resultShape", message: expect.stringMatching(/more than one row/) });
+      const text = await connectorErrorFrom(fetch("SELECT label FROM orders WHERE id = 1"));
       expect(text).toMatchObject({ type: "resultShape" });
       expect(text.message).toMatch(new RegExp(`^Column \`label\` is ${t.sql.nonNumericType.source}; it must be a number`));
-      expect((await failure(fetch("SELECT max(id) FROM orders WHERE id < 0"))).message).toMatch(/returned NULL in column `/i);
-      expect((await failure(fetch("SELECT id FROM orders WHERE id < 0"))).message).toMatch(/returned no rows/);
-      expect((await failure(fetch("SELECT id, big FROM orders WHERE id = 1"))).message).toMatch(/returns 2 columns \(`id`, `big`\)/);
+      expect((await connectorErrorFrom(fetch("SELECT max(id) FROM orders WHERE id < 0"))).message).toMatch(/returned NULL in column `/i);
+      expect((await connectorErrorFrom(fetch("SELECT id FROM orders WHERE id < 0"))).message).toMatch(/returned no rows/);
+      expect((await connectorErrorFrom(fetch("SELECT id, big FROM orders WHERE id = 1"))).message).toMatch(/returns 2 columns \(`id`, `big`\)/);
     });
   });
 
   it("fetches only 2 rows: a huge result is a result-shape error at once, not a timeout", async () => {
-    const error = await failure(fetch(t.sql.hugeResult, { statementTimeoutSeconds: 3 }));
+    const error = await connectorErrorFrom(fetch(t.sql.hugeResult, { statementTimeoutSeconds: 3 }));
     expect(error).toMatchObject({ type: "resultShape", message: expect.stringMatching(/more than one row/) });
   });
 
   describe("read-only by construction", () => {
     it("refuses DML and a second statement before sending them", async () => {
-      expect(await failure(fetch("UPDATE orders SET amount = 0", {}, t.writer))).toMatchObject({ type: "config", message: expect.stringMatching(/starts with UPDATE/) });
-      const two = await failure(fetch("SELECT 1; UPDATE orders SET amount = 0", {}, t.writer));
+      expect(await connectorErrorFrom(fetch("UPDATE orders SET amount = 0", {}, t.writer))).toMatchObject({ type: "config", message: expect.stringMatching(/starts with UPDATE/) });
+      const two = await connectorErrorFrom(fetch("SELECT 1; UPDATE orders SET amount = 0", {}, t.writer));
       expect(two).toMatchObject({ type: "config", message: expect.stringMatching(/more than one statement/) });
     });
 
     it("a login with write grants still cannot change data: the read-only transaction refuses it", async () => {
       const before = await t.ordersFingerprint();
       for (const query of t.sql.sneakyWrites) {
-        const error = await failure(fetch(query, {}, t.writer));
+        const error = await connectorErrorFrom(fetch(query, {}, t.writer));
         expect(error.type, query).toBe("config");
         expect(error.message, query).toMatch(new RegExp(`^${t.engine} refused a change: .*read.only`, "i"));
       }
@@ -123,14 +118,14 @@ export function describeSqlConnector(target: () => SqlTarget) {
       const before = await t.ordersFingerprint();
       const { engine } = t.engineWithPools(60_000);
       const writerCtx = ctx({}, t.writer);
-      const error = await failure(engine.run(writerCtx, { query: "SELECT 1; UPDATE orders SET amount = 0" }, runLimits(writerCtx)));
+      const error = await connectorErrorFrom(engine.run(writerCtx, { query: "SELECT 1; UPDATE orders SET amount = 0" }, runLimits(writerCtx)));
       expect(error.type).toBe("config");
       expect(await t.ordersFingerprint()).toBe(before);
     });
 
     it("cancels a query at the statement timeout", async () => {
       const started = Date.now();
-      const error = await failure(fetch(t.sql.sleep5, { statementTimeoutSeconds: 1 }));
+      const error = await connectorErrorFrom(fetch(t.sql.sleep5, { statementTimeoutSeconds: 1 }));
       expect(error).toMatchObject({ type: "transient", message: expect.stringMatching(new RegExp(`longer than the 1 s statement timeout and ${t.engine} cancelled it`)) });
       expect(Date.now() - started).toBeLessThan(4_000);
       // The pooled session is usable afterwards.
@@ -140,58 +135,58 @@ export function describeSqlConnector(target: () => SqlTarget) {
 
   describe("clear errors", () => {
     it("wrong password → authentication", async () => {
-      const error = await failure(fetch("SELECT 1", {}, { user: t.reader.user, password: "not-the-password" }));
+      const error = await connectorErrorFrom(fetch("SELECT 1", {}, { user: t.reader.user, password: "not-the-password" }));
       expect(error).toMatchObject({ type: "auth", message: expect.stringContaining(`${t.engine} refused the login ${t.reader.user}`) });
       expect(error.message).not.toContain("not-the-password");
     });
 
     it("unknown database", async () => {
-      const error = await failure(fetch("SELECT 1", { database: "no_such_db" }));
+      const error = await connectorErrorFrom(fetch("SELECT 1", { database: "no_such_db" }));
       expect(error).toMatchObject({ type: "config", message: `${t.engine} has no database no_such_db (or this login may not use it).` });
     });
 
     it("permission denied names the table", async () => {
-      const error = await failure(fetch("SELECT count(*) FROM salaries"));
+      const error = await connectorErrorFrom(fetch("SELECT count(*) FROM salaries"));
       expect(error).toMatchObject({ type: "config", message: expect.stringMatching(new RegExp(`^Permission denied by ${t.engine}: .*salaries.*Grant the connection's login SELECT`)) });
     });
 
     it("a syntax error says where, and an unknown table is named", async () => {
-      const error = await failure(fetch("SELECT count(*)\nFROM orders\nWHERE"));
+      const error = await connectorErrorFrom(fetch("SELECT count(*)\nFROM orders\nWHERE"));
       expect(error.type).toBe("config");
       expect(error.message).toMatch(new RegExp(`^${t.engine} cannot run the query: `));
       expect(error.message).toMatch(t.sql.syntaxPosition);
-      const missing = await failure(fetch("SELECT count(*) FROM no_such_table"));
+      const missing = await connectorErrorFrom(fetch("SELECT count(*) FROM no_such_table"));
       expect(missing).toMatchObject({ type: "config", message: expect.stringContaining("no_such_table") });
     });
 
     it("a closed port cannot connect; an unknown host name is named", async () => {
-      const error = await failure(t.definition.testConnection(ctx({ port: 1 })));
+      const error = await connectorErrorFrom(t.definition.testConnection(ctx({ port: 1 })));
       expect(error).toMatchObject({ type: "transient", message: expect.stringMatching(new RegExp(`^Cannot connect to ${t.engine} at localhost:1/`)) });
-      const unknown = await failure(t.definition.testConnection(ctx({ host: "no-such-host.invalid" })));
+      const unknown = await connectorErrorFrom(t.definition.testConnection(ctx({ host: "no-such-host.invalid" })));
       expect(unknown).toMatchObject({ type: "config", message: `The host name no-such-host.invalid of this ${t.engine} connection does not resolve.` });
     });
   });
 
   describe("TLS", () => {
     it("verify-full checks the host name; verify-ca only the CA", async () => {
-      const wrongName = await failure(t.definition.testConnection(ctx({ host: "127.0.0.1" })));
+      const wrongName = await connectorErrorFrom(t.definition.testConnection(ctx({ host: "127.0.0.1" })));
       expect(wrongName).toMatchObject({ type: "config", message: expect.stringMatching(new RegExp(`^TLS with ${t.engine} failed: .*(IP|altnames|host)`)) });
       await expect(t.definition.testConnection(ctx({ host: "127.0.0.1", tls: "verify-ca" }))).resolves.toMatchObject({ message: expect.stringContaining("Connected") });
     });
 
     it("without the CA the self-signed chain is refused; require encrypts without checking", async () => {
-      const unknownCa = await failure(t.definition.testConnection(ctx({ caCertificate: undefined })));
+      const unknownCa = await connectorErrorFrom(t.definition.testConnection(ctx({ caCertificate: undefined })));
       expect(unknownCa).toMatchObject({ type: "config", message: expect.stringMatching(new RegExp(`^TLS with ${t.engine} failed: .*certificate`)) });
       await expect(t.definition.testConnection(ctx({ caCertificate: undefined, tls: "require" }))).resolves.toMatchObject({ message: expect.stringContaining("Connected") });
     });
 
     it("a server without TLS is refused unless TLS is disabled", async () => {
       for (const tls of ["require", "verify-full"] as const) {
-        const error = await failure(t.definition.testConnection(ctx({ port: t.plainPort, tls })));
+        const error = await connectorErrorFrom(t.definition.testConnection(ctx({ port: t.plainPort, tls })));
         expect(error, tls).toMatchObject({ type: "config", message: expect.stringMatching(new RegExp(`^TLS with ${t.engine} failed: `)) });
       }
       // The plain twin has no test database or logins; the login is refused, proving TLS was not the problem.
-      const plain = await failure(t.definition.testConnection(ctx({ port: t.plainPort, tls: "disable" })));
+      const plain = await connectorErrorFrom(t.definition.testConnection(ctx({ port: t.plainPort, tls: "disable" })));
       expect(plain.type).toBe("auth");
     });
   });
