@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { DEMO_USER } from "../../core/auth/devTokens.js";
 import { loadDemoOrganization } from "../../core/okr/demo/demoOrganization.js";
 import { seriousViolations } from "../support/axe.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, openDesktopPage } from "../support/browser.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /**
@@ -41,10 +41,8 @@ describe("allow-list, KR alignment and comment edit / delete (browser, dev sign-
     await create(`E2E loop ${tag}`, [], [{ type: "keyResult", id: krId }]);
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(5_000);
+    ({ page, pageErrors } = await openDesktopPage(browser, 5_000));
     page.on("dialog", (d) => void d.accept());
-    pageErrors = watchPageErrors(page);
   });
 
   afterAll(async () => {

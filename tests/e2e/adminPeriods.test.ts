@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { DEMO_USER } from "../../core/auth/devTokens.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, openDesktopPage } from "../support/browser.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /** Dana (dev sign-in) signs in first, so she owns the organisation and deletes periods on the admin page. */
@@ -27,9 +27,7 @@ describe("deleting periods on the admin page (browser, dev sign-in)", () => {
     for (const title of ["Pilot A", "Pilot B"]) expect((await call("POST", "/objectives", { title, periodId: used })).status).toBe(201);
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(5_000);
-    pageErrors = watchPageErrors(page);
+    ({ page, pageErrors } = await openDesktopPage(browser, 5_000));
   });
 
   afterAll(async () => {

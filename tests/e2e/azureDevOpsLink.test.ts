@@ -10,10 +10,10 @@ import * as states from "../fixtures/azuredevops/states.js";
 import * as wiql from "../fixtures/azuredevops/wiql.js";
 import { batch, type Item } from "../fixtures/azuredevops/workItems.js";
 import { seriousViolations } from "../support/axe.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, watchPageErrors, openDesktopPage } from "../support/browser.js";
 import { startFakeEntra, type FakeEntra } from "../support/fakeEntra.js";
 import { guardNock } from "../support/nockGuard.js";
-import { startTestPacer, type TestPacer } from "../support/testPacer.js";
+import { createObjective, startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /**
  * Azure DevOps in the tab. Azure DevOps is simulated with nock (in this process, where the test
@@ -47,19 +47,10 @@ describe("Azure DevOps link and Entra sign-in (browser)", () => {
     await loadDemoOrganization(pacer.store);
     await loadDemoOrganization(bare.store);
     const as = { oid: DEMO_USER.oid, name: DEMO_USER.name };
-    const period = (await (await pacer.request("/api/v1/periods/current", { as })).json()) as { id: string };
-    const created = await pacer.request("/api/v1/objectives", {
-      method: "POST",
-      as,
-      json: { title: "Ship a quieter product", periodId: period.id, keyResults: [{ title: "Bugs fixed", measurement: { kind: "metric", start: 0, target: 5, unit: "bugs", decimals: 0 } }] },
-    });
-    expect(created.status).toBe(201);
-    krId = ((await created.json()) as { keyResults: Array<{ id: string }> }).keyResults[0]!.id;
+    krId = (await createObjective(pacer, as, "Ship a quieter product", [{ title: "Bugs fixed", measurement: { kind: "metric", start: 0, target: 5, unit: "bugs", decimals: 0 } }]))[0]!;
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    pageErrors = watchPageErrors(page);
+    ({ page, pageErrors } = await openDesktopPage(browser, 10_000));
   });
 
   afterAll(async () => {

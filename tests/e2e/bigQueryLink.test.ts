@@ -4,9 +4,9 @@ import { DEMO_USER } from "../../core/auth/devTokens.js";
 import { loadDemoOrganization } from "../../core/okr/demo/demoOrganization.js";
 import { simulateDryRun, simulateJobsQuery, simulateToken } from "../fixtures/bigquery/answers.js";
 import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../fixtures/bigquery/serviceAccountKey.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, openDesktopPage } from "../support/browser.js";
 import { guardNock } from "../support/nockGuard.js";
-import { startTestPacer, type TestPacer } from "../support/testPacer.js";
+import { createObjective, startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /**
  * BigQuery in the tab against a simulated Google (nock, in this process, where the test Pacer
@@ -28,19 +28,10 @@ describe("BigQuery link (browser)", () => {
     pacer = await startTestPacer();
     await loadDemoOrganization(pacer.store);
     const as = { oid: DEMO_USER.oid, name: DEMO_USER.name };
-    const period = (await (await pacer.request("/api/v1/periods/current", { as })).json()) as { id: string };
-    const created = await pacer.request("/api/v1/objectives", {
-      method: "POST",
-      as,
-      json: { title: "Grow the shop", periodId: period.id, keyResults: [{ title: "Shop sign-ups", measurement: { kind: "metric", start: 0, target: 100, unit: "signups", decimals: 0 } }] },
-    });
-    expect(created.status).toBe(201);
-    krId = ((await created.json()) as { keyResults: Array<{ id: string }> }).keyResults[0]!.id;
+    krId = (await createObjective(pacer, as, "Grow the shop", [{ title: "Shop sign-ups", measurement: { kind: "metric", start: 0, target: 100, unit: "signups", decimals: 0 } }]))[0]!;
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    pageErrors = watchPageErrors(page);
+    ({ page, pageErrors } = await openDesktopPage(browser, 10_000));
   });
 
   afterAll(async () => {

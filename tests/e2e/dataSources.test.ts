@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { loadDemoOrganization } from "../../core/okr/demo/demoOrganization.js";
 import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
-import { startTestPacer, type TestPacer } from "../support/testPacer.js";
+import { createObjective, startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /**
  * Data sources in the tab: an admin creates and tests a Web JSON connection against a loopback
@@ -39,15 +39,8 @@ describe("data sources (browser)", () => {
     await loadDemoOrganization(pacer.store);
     // The member owns an objective with two metric KRs (members edit only their own).
     const as = { oid: memberOid, name: "Mia Member" };
-    const period = (await (await pacer.request("/api/v1/periods/current", { as })).json()) as { id: string };
     const measurement = { kind: "metric", start: 0, target: 100, unit: "signups", decimals: 0 };
-    const created = await pacer.request("/api/v1/objectives", {
-      method: "POST",
-      as,
-      json: { title: "Grow sign-ups", periodId: period.id, keyResults: [{ title: "Weekly sign-ups", measurement }, { title: "Pushed sign-ups", measurement }] },
-    });
-    expect(created.status).toBe(201);
-    krIds.push(...((await created.json()) as { keyResults: Array<{ id: string }> }).keyResults.map((k) => k.id));
+    krIds.push(...(await createObjective(pacer, as, "Grow sign-ups", [{ title: "Weekly sign-ups", measurement }, { title: "Pushed sign-ups", measurement }])));
 
     browser = await launchChromium();
     admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });

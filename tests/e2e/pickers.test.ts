@@ -10,7 +10,7 @@ import * as filters from "../fixtures/jira/filters.js";
 import * as search from "../fixtures/jira/search.js";
 import { CONSUMER_KEY, MY_DOMAIN, PRIVATE_KEY, REPORT_ID, USERNAME, simulateJwtToken, simulateRecentReports, simulateReport } from "../fixtures/salesforce/simulate.js";
 import { seriousViolations } from "../support/axe.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, openDesktopPage } from "../support/browser.js";
 import { guardNock } from "../support/nockGuard.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
@@ -67,9 +67,7 @@ describe("source pickers in the link dialog (browser)", () => {
     });
 
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    pageErrors = watchPageErrors(page);
+    ({ page, pageErrors } = await openDesktopPage(browser, 10_000));
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { loadDemoOrganization } from "../../core/okr/demo/demoOrganization.js";
-import { assertTabBuilt, launchChromium, screenshot, watchPageErrors } from "../support/browser.js";
+import { assertTabBuilt, launchChromium, screenshot, openDesktopPage } from "../support/browser.js";
 import { startTestPacer, type TestPacer } from "../support/testPacer.js";
 
 /** Projects in the personal tab (dev sign-in as Dana, owner of the demo organisation). */
@@ -18,8 +18,7 @@ describe("projects in the personal tab (browser, dev sign-in)", () => {
     pacer = await startTestPacer();
     await loadDemoOrganization(pacer.store);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    pageErrors = watchPageErrors(page);
+    ({ page, pageErrors } = await openDesktopPage(browser));
   });
 
   afterAll(async () => {

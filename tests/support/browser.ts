@@ -29,6 +29,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
 }
 
+/** A desktop-sized page (1280×900) and the uncaught errors it collects; `timeoutMs` shortens or lengthens playwright's default wait. */
+export async function openDesktopPage(browser: Browser, timeoutMs?: number): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  if (timeoutMs !== undefined) page.setDefaultTimeout(timeoutMs);
+  return { page, pageErrors: watchPageErrors(page) };
+}
+
 /** Collects uncaught page errors, so a test can assert the UI did not crash. */
 export function watchPageErrors(page: Page): string[] {
   const errors: string[] = [];

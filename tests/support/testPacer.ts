@@ -71,3 +71,11 @@ export async function startTestPacer(env: Record<string, string> = {}): Promise<
     },
   };
 }
+
+/** Creates an objective with these key results in the current quarter, signed in as `as`; answers the key results' ids. */
+export async function createObjective(pacer: TestPacer, as: DevIdentity, title: string, keyResults: Array<Record<string, unknown>>): Promise<string[]> {
+  const period = (await (await pacer.request("/api/v1/periods/current", { as })).json()) as { id: string };
+  const created = await pacer.request("/api/v1/objectives", { method: "POST", as, json: { title, periodId: period.id, keyResults } });
+  if (created.status !== 201) throw new Error(`creating the objective answered ${created.status}: ${await created.text()}`);
+  return ((await created.json()) as { keyResults: Array<{ id: string }> }).keyResults.map((k) => k.id);
+}
