@@ -11,7 +11,7 @@ import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch } from "../../fixtures/azuredevops/workItems.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 
 /**
@@ -37,10 +37,6 @@ let api: ReturnType<typeof apiClient>;
 const tenant = randomUUID();
 const owner = person(tenant, "Olga Owner");
 const ids: Record<string, string> = {};
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const granted = (access: string, refresh: string, expiresIn: number): TokenAnswer => ({
   body: { token_type: "Bearer", scope: "499b84ac-1321-427f-aa17-267ca6975798/user_impersonation", expires_in: expiresIn, access_token: access, refresh_token: refresh },
 });

@@ -8,7 +8,7 @@ import * as states from "../../fixtures/azuredevops/states.js";
 import * as wiql from "../../fixtures/azuredevops/wiql.js";
 import { batch, roadmapItems, type Item } from "../../fixtures/azuredevops/workItems.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 
 /**
@@ -28,11 +28,6 @@ const tenant = randomUUID();
 const owner = person(tenant, "Olga Owner");
 const member = person(tenant, "Max Member");
 const ids: Record<string, string> = {};
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 const items: readonly Item[] = roadmapItems;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { BIGQUERY_PROJECT, makeServiceAccountKey } from "../../fixtures/bigquery/serviceAccountKey.js";
 import { simulateDryRun, simulateJobsQuery, simulateToken } from "../../fixtures/bigquery/answers.js";
@@ -21,11 +21,6 @@ const owner = person(tenant, "Olga Owner");
 let keyResultId = "";
 let connectionId = "";
 let serviceAccountKey = "";
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 const config = { projectId: PROJECT, location: "US" };
 const query = "SELECT COUNT(*) AS signups FROM `pacer-analytics.shop.signups`";

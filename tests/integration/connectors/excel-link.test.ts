@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearExcelTokens } from "../../../sync/connectors/excel/graph.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { CLIENT_ID, CLIENT_SECRET, DRIVE, ITEM, SHARING_LINK, simulateNames, simulateRange, simulateShare, simulateToken, simulateWorksheets, TENANT } from "../../fixtures/excel/answers.js";
 
@@ -19,11 +19,6 @@ const tenant = randomUUID();
 const owner = person(tenant, "Olga Owner");
 let keyResultId = "";
 let connectionId = "";
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 const config = { tenantId: TENANT, clientId: CLIENT_ID };
 

@@ -3,7 +3,7 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DELEGATED_SCOPE } from "../../../sync/connectors/excel/graph.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { DRIVE, graphAnswer, ITEM, SHARING_LINK } from "../../fixtures/excel/answers.js";
 
@@ -20,10 +20,6 @@ let api: ReturnType<typeof apiClient>;
 const tenant = randomUUID();
 const owner = person(tenant, "Olga Owner");
 const ids: Record<string, string> = {};
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const tokenBodies: URLSearchParams[] = [];
 
 /** Entra's token endpoint (PACER_ADO_AUTHORITY's default, .../organizations) answering a documented grant. */

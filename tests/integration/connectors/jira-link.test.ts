@@ -7,7 +7,7 @@ import * as myself from "../../fixtures/jira/myself.js";
 import * as search from "../../fixtures/jira/search.js";
 import { guardNock } from "../../support/nockGuard.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 
 /**
  * The "jira" connector through Pacer's real HTTP API: an admin enables Jira, tests a connection
@@ -31,10 +31,6 @@ let api: ReturnType<typeof apiClient>;
 const owner = person(randomUUID(), "Olga Owner");
 const ids: Record<string, string> = {};
 
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const jira = () => nock(SITE, { reqheaders: { authorization: BASIC } });
 const counts = (all: number, done: number) => {
   jira().post("/rest/api/3/search/approximate-count", { jql: COUNT_ALL }).reply(200, search.approximateCount(all));

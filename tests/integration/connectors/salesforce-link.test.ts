@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetSalesforceSessions } from "../../../sync/connectors/salesforce/session.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { guardNock } from "../../support/nockGuard.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import {
   CONSUMER_KEY,
   MY_DOMAIN,
@@ -40,11 +40,6 @@ const secrets = { privateKey: PRIVATE_KEY };
 const COUNT = "SELECT COUNT() FROM Opportunity WHERE IsWon = true AND CloseDate = THIS_QUARTER";
 const reportSource = { kind: "report", reportId: REPORT_ID, aggregate: "s!AMOUNT" };
 const soqlSource = { kind: "soql", query: COUNT };
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 /** The report fixture with another grand total. */
 function reportWithTotal(amount: number) {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 
 /**
  * A SQL connector through Pacer's real HTTP API, against a real server: an admin enables it, tests
@@ -19,11 +19,6 @@ export interface SqlLinkTarget {
   addOrder(id: number): Promise<void>;
   removeOrder(id: number): Promise<void>;
 }
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 export function describeSqlLinkFlow(target: () => SqlLinkTarget) {
   describe("through Pacer's HTTP API", () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Activity } from "../../../core/okr/model.js";
 import { quarterShift } from "../../../core/okr/periods.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "./support.js";
+import { apiClient, person, ok } from "./support.js";
 
 let pacer: TestPacer;
 let api: ReturnType<typeof apiClient>;
@@ -15,11 +15,6 @@ const bob = person(tenant, "Bob Member");
 const stranger = person(otherTenant, "Sid Stranger");
 const ids: Record<string, string> = {};
 let periodId = "";
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 const krs = [
   { title: "Ship it", measurement: { kind: "percent" } },

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
-import { apiClient, person, type Reply } from "./support.js";
+import { apiClient, person, ok } from "./support.js";
 
 let pacer: TestPacer;
 let api: ReturnType<typeof apiClient>;
@@ -10,10 +10,6 @@ const owner = person(tenant, "Olga Owner");
 const mia = person(tenant, "Mia Member");
 const stranger = person(randomUUID(), "Sid Stranger");
 
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const customPeriod = async (name: string) => ok(await api(owner, "POST", "/periods", { name, startDate: "2021-01-01", endDate: "2021-03-31" }), 201);
 const periodIds = async () => ok(await api(owner, "GET", "/periods")).items.map((p: { id: string }) => p.id);
 

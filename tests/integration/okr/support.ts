@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { expect } from "vitest";
 import type { DevIdentity, TestPacer } from "../../support/testPacer.js";
 
 export interface Reply {
@@ -18,3 +19,9 @@ export function apiClient(pacer: TestPacer) {
 }
 
 export const person = (tenantId: string, name: string): DevIdentity => ({ tenantId, oid: randomUUID(), name });
+
+/** The reply's body, after checking its status (the body is printed when the status differs). */
+export const ok = (reply: Reply, status = 200) => {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+  return reply.body;
+};

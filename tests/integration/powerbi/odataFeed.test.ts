@@ -3,7 +3,7 @@ import { OData } from "@odata/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 import { childrenNamed, parseXml, type XmlElement } from "../../support/xml.js";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 
 let pacer: TestPacer;
 let api: ReturnType<typeof apiClient>;
@@ -15,11 +15,6 @@ const stranger = person(randomUUID(), "Sid Stranger");
 const ids: Record<string, string> = {};
 const keys: Record<string, string> = {};
 const queries: Record<string, { id: string; url: string }> = {};
-
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 
 interface FeedReply {
   status: number;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { LoopbackJson } from "../../support/loopbackJson.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 
@@ -16,10 +16,6 @@ const stranger = person(randomUUID(), "Sid Stranger");
 const ids: Record<string, string> = {};
 const TOKEN = "s3cret-bearer-token-123";
 
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const item = (catalogue: { items: Array<{ id: string }> }, id: string) => catalogue.items.find((i) => i.id === id) as Record<string, unknown>;
 
 beforeAll(async () => {

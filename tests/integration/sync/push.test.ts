@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, person, type Reply } from "../okr/support.js";
+import { apiClient, person, ok } from "../okr/support.js";
 import { startTestPacer, type TestPacer } from "../../support/testPacer.js";
 
 /** The Zapier / webhook connector ("zapier"): secret URL per link, idempotent, rate limited. */
@@ -11,10 +11,6 @@ const owner = person(tenant, "Olga Owner");
 const ids: Record<string, string> = {};
 let pushUrl = "";
 
-const ok = (reply: Reply, status = 200) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  return reply.body;
-};
 const push = (url: string, json: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(json) });
 

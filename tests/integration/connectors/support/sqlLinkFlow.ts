@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPacer, type TestPacer } from "../../../support/testPacer.js";
-import { apiClient, person, type Reply } from "../../okr/support.js";
+import { apiClient, person, ok } from "../../okr/support.js";
 
 /**
  * One SQL-style connector through Pacer's real HTTP link flow, the same steps for each: an admin
@@ -32,10 +32,6 @@ export function describeSqlLinkFlow(flow: SqlLinkFlow): void {
   const owner = person(randomUUID(), "Olga Owner");
   let keyResultId = "";
   let connectionId = "";
-  const ok = (reply: Reply, status = 200) => {
-    expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-    return reply.body;
-  };
 
   beforeAll(async () => {
     await flow.start();
