@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nock from "nock";
+import { closeHttpServer, listenOnLoopback } from "./loopback.js";
 
 /**
  * A loopback HTTP server answering as an Azure Data Explorer cluster does for azure-kusto-data:
@@ -60,8 +60,7 @@ export class FakeKusto {
         res.end(answer.raw ?? JSON.stringify(answer.body));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
     return this;
   }
 
@@ -70,8 +69,7 @@ export class FakeKusto {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttpServer(this.server);
   }
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { closeHttpServer, listenOnLoopback } from "./loopback.js";
 
 /**
  * A loopback HTTP server answering as Snowflake's driver endpoints do (the ones snowflake-sdk
@@ -69,8 +69,7 @@ export class FakeSnowflake {
         })();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
     return this;
   }
 
@@ -85,7 +84,6 @@ export class FakeSnowflake {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttpServer(this.server);
   }
 }

@@ -1,4 +1,5 @@
-import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
+import { type Server, type Socket, createServer } from "node:net";
+import { listenOnLoopback } from "./loopback.js";
 
 /**
  * A loopback server that speaks just enough TDS 7.4 (MS-TDS,
@@ -134,8 +135,7 @@ export class FakeSqlServer {
 
   async start(): Promise<this> {
     this.server = createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
     return this;
   }
 

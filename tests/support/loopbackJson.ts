@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeHttpServer, listenOnLoopback } from "./loopback.js";
 
 export interface LoopbackAnswer {
   status?: number;
@@ -25,8 +25,7 @@ export class LoopbackJson {
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.answer(req, res));
     this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
     return this;
   }
 
@@ -49,7 +48,6 @@ export class LoopbackJson {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeHttpServer(this.server);
   }
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { decodeProtectedHeader, importX509, jwtVerify } from "jose";
@@ -14,6 +13,7 @@ import { connectorContext } from "../../../sync/connectors/context.js";
 import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { FakeKusto, entraToken, kustoFixture, kustoRows } from "../../support/fakeKusto.js";
 import { guardNock } from "../../support/nockGuard.js";
+import { closedLoopbackPort } from "../../support/loopback.js";
 import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
@@ -165,12 +165,7 @@ describe("azuredataexplorer: test connection and fetch", () => {
   });
 
   it("cannot connect to a closed port", async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedLoopbackPort();
     const error = await connectorErrorFrom(adx.testConnection(ctx({ clusterUrl: `http://127.0.0.1:${closed}` })));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/Cannot connect to Azure Data Explorer at http:\/\/127\.0\.0\.1:\d+: the server refused the connection/);

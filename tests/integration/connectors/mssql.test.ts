@@ -7,6 +7,7 @@ import { closeMssqlPools, mssqlPoolConfig } from "../../../sync/connectors/mssql
 import { connectorContext } from "../../../sync/connectors/context.js";
 import { ConnectorError } from "../../../sync/connectors/errors.js";
 import { type BatchAnswer, FakeSqlServer } from "../../support/fakeSqlServer.js";
+import { closedLoopbackPort } from "../../support/loopback.js";
 import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
@@ -147,12 +148,7 @@ describe("mssql: test connection and fetch", () => {
   });
 
   it("cannot connect to a closed port, and gives up on a server that speaks garbage", async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedLoopbackPort();
     const refused = await connectorErrorFrom(mssql.testConnection(ctx({ port: closed })));
     expect(refused.type).toBe("transient");
     expect(refused.message).toMatch(/^Cannot connect to SQL Server at 127\.0\.0\.1:\d+\/shop: the server refused the connection/);

@@ -1,5 +1,4 @@
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { importSPKI, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../core/log/logger.js";
@@ -8,6 +7,7 @@ import { closeSnowflakePools } from "../../../sync/connectors/snowflake/session.
 import { connectorContext } from "../../../sync/connectors/context.js";
 import { RateLimitedError } from "../../../sync/connectors/errors.js";
 import { FakeSnowflake, snowflakeFixture, snowflakeRows } from "../../support/fakeSnowflake.js";
+import { closedLoopbackPort } from "../../support/loopback.js";
 import { connectorErrorFrom } from "../../support/thrown.js";
 
 /**
@@ -146,12 +146,7 @@ describe("snowflake: test connection and fetch", () => {
   });
 
   it("cannot connect to a closed port", async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedLoopbackPort();
     const error = await connectorErrorFrom(snowflake.testConnection(ctx({ accessUrl: `http://127.0.0.1:${closed}` })));
     expect(error.type).toBe("transient");
     expect(error.message).toMatch(/^Cannot connect to Snowflake at http:\/\/127\.0\.0\.1:\d+: the server refused the connection/);
